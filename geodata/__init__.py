@@ -1,0 +1,1 @@
+"""Project-defined data: the catalog of public sources (URLs, checksums, licences); installed as ``zorgzones.geodata``."""

@@ -1,0 +1,107 @@
+"""``zorgzones data fetch | info | demo | check``: get the public data, show what the bundle holds, check user files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import settings
+from .bundle import load_bundle
+from .cli_common import add_data_dir, add_json, print_json, progress_enabled
+from .demo import write_demo
+from .fetch import fetch_region
+
+
+def register(subparsers) -> None:
+    data = subparsers.add_parser("data", help="get and inspect the region data")
+    commands = data.add_subparsers(title="data commands", metavar="ACTION")
+    data.set_defaults(func=lambda args: data.print_help() or 2)
+
+    fetch = commands.add_parser("fetch", help="download the public sources (checksums, cache) and build the region bundle")
+    add_data_dir(fetch)
+    fetch.add_argument("--mirror", type=Path, help="read the files from a local mirror directory (same URL layout) instead of the network")
+    fetch.add_argument("--base-url", help="download from this host instead of the catalog's (same URL paths)")
+    fetch.add_argument("--force", action="store_true", help="rebuild the bundle even when it is current")
+    fetch.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_json(fetch)
+    fetch.set_defaults(func=run_fetch)
+
+    info = commands.add_parser("info", help="what the bundle holds (units, population, plans, services, sources)")
+    add_data_dir(info)
+    add_json(info)
+    info.set_defaults(func=run_info)
+
+    demo = commands.add_parser("demo", help="write the synthetic demo region (no download needed)")
+    add_data_dir(demo)
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_json(demo)
+    demo.set_defaults(func=run_demo)
+
+    check = commands.add_parser("check", help="check a user file (services list) and list every problem")
+    check.add_argument("path", type=Path, help="CSV, XLSX, GeoPackage, GeoJSON or shapefile")
+    check.add_argument("--kind", choices=["services"], default="services")
+    for key in ("id", "name", "type", "capacity", "x", "y"):
+        check.add_argument(f"--{key}", dest=f"column_{key}", metavar="COLUMN", help=f"column holding the {key}")
+    check.add_argument("--crs", help="CRS of the x/y columns (default EPSG:4326 for lon/lat)")
+    check.add_argument("--encoding", help="text encoding of a CSV (default UTF-8)")
+    add_data_dir(check)
+    add_json(check)
+    check.set_defaults(func=run_check)
+
+
+def run_fetch(args) -> int:
+    result = fetch_region(args.data_dir, mirror=args.mirror, base_url=args.base_url,
+                          progress=progress_enabled(args), force=args.force)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(f"{len(result.fetched)} file(s) fetched, {len(result.skipped)} already valid; "
+              f"bundle {'built' if result.bundle_built else 'already current'} in {result.data_dir} ({result.seconds:.1f} s)")
+    return 0
+
+
+def run_info(args) -> int:
+    bundle = load_bundle(args.data_dir)
+    info = bundle.info()
+    if args.json:
+        print_json(info)
+        return 0
+    print(info["title"] + ("  [SYNTHETIC DEMO DATA]" if info["synthetic"] else ""))
+    for level, figures in info["levels"].items():
+        print(f"  {level:<14} {figures['units']:>6,} units  {figures['population']:>10,} inhabitants")
+    for region, population in info["regions"].items():
+        print(f"  region {region:<10} {population:>10,} inhabitants")
+    for name, plan in info["plans"].items():
+        print(f"  plan {name}: {plan['zones']} zones, {plan['min_population']:,} - {plan['max_population']:,} inhabitants")
+    for service_type, count in info["services"].items():
+        print(f"  {service_type:<10} {count:>6,} inside the region ({info['services_active'].get(service_type, 0):,} active)")
+    print("  sources:")
+    for source in info["sources"]:
+        print(f"    - {source['title']} ({source['licence']}; {source['reference_date']})")
+    return 0
+
+
+def run_demo(args) -> int:
+    path = write_demo(settings.data_dir(args.data_dir), seed=args.seed)
+    if args.json:
+        print_json({"path": str(path), "seed": args.seed, "synthetic": True})
+    else:
+        print(f"synthetic demo region (seed {args.seed}) written to {path}")
+    return 0
+
+
+def run_check(args) -> int:
+    from .uploads import read_services_file
+
+    bundle = load_bundle(args.data_dir)
+    columns = {key: getattr(args, f"column_{key}") for key in ("id", "name", "type", "capacity", "x", "y")}
+    columns = {k: v for k, v in columns.items() if v}
+    services, report = read_services_file(args.path, columns=columns, crs=args.crs, encoding=args.encoding,
+                                          region=bundle.boundaries("region").union_all())
+    if args.json:
+        print_json(report.to_dict() | {"rows": len(services)})
+    else:
+        print(f"{args.path}: {len(services)} service(s) read")
+        for note in report.notes:
+            print(f"  note: {note}")
+    report.raise_if_problems()
+    return 0

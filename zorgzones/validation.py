@@ -1,0 +1,113 @@
+"""Checks shared by every reader and by user uploads; each collects all problems of an input before raising."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from .errors import Report
+from .settings import WORKING_CRS
+
+MAX_LISTED = 10
+
+
+def _listing(values) -> str:
+    values = [str(v) for v in values]
+    more = f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else ""
+    return ", ".join(values[:MAX_LISTED]) + more
+
+
+def check_crs(frame: gpd.GeoDataFrame, report: Report) -> None:
+    """Missing or geographic CRS is a problem: analysis needs EPSG:31370 metres."""
+    if frame.crs is None:
+        report.problem("the layer has no CRS; set it with GeoDataFrame.set_crs() (e.g. EPSG:31370 or EPSG:4326)")
+    elif frame.crs != WORKING_CRS:
+        kind = "geographic (degrees)" if frame.crs.is_geographic else "projected"
+        report.problem(f"the layer is in {frame.crs.to_string()} ({kind}), expected {WORKING_CRS}; use to_crs('{WORKING_CRS}')")
+
+
+def check_ids(ids: pd.Series, report: Report, *, what: str = "id", known: set | None = None) -> None:
+    """Empty, duplicate and (when ``known`` is given) unknown identifiers."""
+    text = ids.astype("string").str.strip()
+    empty = ids.isna() | text.eq("")
+    if empty.any():
+        report.problem(f"{int(empty.sum())} row(s) without a {what} (rows {_listing(ids.index[empty])})")
+    dup = text[~empty & text.duplicated(keep=False)]
+    if len(dup):
+        report.problem(f"duplicate {what}s: {_listing(sorted(dup.unique()))}")
+    if known is not None:
+        unknown = sorted(set(text[~empty]) - set(known))
+        if unknown:
+            report.problem(f"unknown {what}s (not in the region): {_listing(unknown)}")
+
+
+def check_counts(frame: pd.DataFrame, columns, report: Report, *, id_column: str | None = None) -> None:
+    """Population-like columns must be present, numeric, non-missing and non-negative."""
+    labels = frame[id_column] if id_column else frame.index.to_series()
+    for column in columns:
+        if column not in frame.columns:
+            report.problem(f"missing column {column!r} (columns are {list(frame.columns)})")
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            report.problem(f"{column}: non-numeric values for {_listing(labels[bad])}")
+        if frame[column].isna().any():
+            report.problem(f"{column}: missing values for {_listing(labels[frame[column].isna()])}")
+        negative = values < 0
+        if negative.any():
+            report.problem(f"{column}: negative values for {_listing(labels[negative])}")
+
+
+def repair_geometries(frame: gpd.GeoDataFrame, report: Report, *, id_column: str | None = None) -> gpd.GeoDataFrame:
+    """Invalid polygons are repaired with ``make_valid`` and reported as notes; empty ones are problems."""
+    labels = frame[id_column] if id_column else frame.index.to_series()
+    geometry = frame.geometry
+    empty = geometry.isna() | geometry.is_empty
+    if empty.any():
+        report.problem(f"{int(empty.sum())} empty or missing geometries: {_listing(labels[empty])}")
+    invalid = ~empty & ~geometry.is_valid
+    if invalid.any():
+        reasons = [shapely.is_valid_reason(g) for g in geometry[invalid]]
+        report.note(f"repaired {int(invalid.sum())} invalid geometries with make_valid: "
+                    + _listing(f"{i} ({r})" for i, r in zip(labels[invalid], reasons)))
+        frame = frame.copy()
+        repaired = shapely.make_valid(geometry[invalid].to_numpy())
+        # keep only the polygonal part so a unit stays a (Multi)Polygon
+        repaired = [shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]) for g in repaired]
+        frame.loc[invalid, frame.geometry.name] = repaired
+    return frame
+
+
+def validate_units(frame: gpd.GeoDataFrame, *, subject: str, id_column: str = "unit_id",
+                   population_columns=("pop_total",)) -> tuple[gpd.GeoDataFrame, Report]:
+    """Units: CRS, ids, population columns and geometries; returns the repaired frame and the report."""
+    report = Report(subject)
+    check_crs(frame, report)
+    if id_column not in frame.columns:
+        report.problem(f"missing id column {id_column!r} (columns are {list(frame.columns)})")
+        return frame, report
+    check_ids(frame[id_column], report, what=id_column)
+    check_counts(frame, population_columns, report, id_column=id_column)
+    frame = repair_geometries(frame, report, id_column=id_column)
+    return frame, report
+
+
+def validate_points(frame: gpd.GeoDataFrame, *, subject: str, id_column: str, area=None,
+                    buffer_m: float = 0.0) -> Report:
+    """Points: CRS, ids, missing coordinates, and (with ``area``) points farther than ``buffer_m`` outside it."""
+    report = Report(subject)
+    check_crs(frame, report)
+    check_ids(frame[id_column], report, what=id_column)
+    geometry = frame.geometry
+    missing = geometry.isna() | geometry.is_empty
+    if missing.any():
+        report.problem(f"{int(missing.sum())} point(s) without coordinates: {_listing(frame.loc[missing, id_column])}")
+    if area is not None and frame.crs == WORKING_CRS:
+        zone = shapely.buffer(area, buffer_m) if buffer_m else area
+        outside = ~missing & ~geometry.intersects(zone)
+        if outside.any():
+            report.problem(f"{int(outside.sum())} point(s) more than {buffer_m / 1000:g} km outside the region: "
+                           f"{_listing(frame.loc[outside, id_column])}")
+    return report
