@@ -211,6 +211,34 @@ def test_catchment_recompute_matches_fresh_calls():
         catchment.two_step_fca(np.ones(3), supply, max_cost=10)
 
 
+def test_prefix_two_step_fca_equals_oracle_with_ties_zero_demand_and_unreached():
+    from zorgzones.catchment import prefix_ends, row_cumsum
+
+    rng = np.random.default_rng(11)
+    rows = [(f"o{i}", f"d{j}", float(rng.integers(0, 12))) for i in range(30) for j in range(8) if rng.random() < 0.5]
+    rows += [("o30", "d8", 4.0), ("o31", "d8", 2.0)]  # d8 is reached only by zero-population origins
+    costs = pd.DataFrame(rows, columns=["origin_id", "dest_id", "cost"])  # integer costs: many ties at every threshold
+    demand = pd.Series(rng.integers(0, 500, 32).astype(float), index=[f"o{i}" for i in range(32)])
+    demand.iloc[[0, 5, 30, 31]] = 0.0
+    supply = pd.Series(rng.uniform(0.5, 4.0, 10).round(2), index=[f"d{j}" for j in range(10)])  # d9: in no cost row
+    catchment = Catchment.from_costs(costs, demand.index, supply.index)
+    for bound in [0, 0.5, 3, 4, 7, 11, 12, None, 3, 0]:  # cost == bound is inside; thresholds revisited in any order
+        for capacity, people in ((supply, demand), (supply.iloc[::-1] * 2, demand), (supply, demand * 3 + 1)):
+            weight = (lambda c: 1.0) if bound is None else (lambda c, b=bound: 1.0 if c <= b else 0.0)
+            want = oracle_fca(costs, people, capacity.reindex(supply.index), weight)
+            got = catchment.two_step_fca(people, capacity, max_cost=bound)
+            np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12, atol=0, equal_nan=True)
+            np.testing.assert_allclose(got, two_step_fca(costs, people, capacity.reindex(supply.index), max_cost=bound), rtol=1e-12, equal_nan=True)
+    assert math.isnan(catchment.two_step_fca(demand, supply, max_cost=4)["o30"])  # reaches d8, whose catchment has no people
+    assert catchment.two_step_fca(demand, supply, max_cost=3)["o30"] == 0.0  # d8 beyond 3 for o30
+    # the helpers on a hand-made layout: rows [1, 2, 2, 5], [], [0, 3]
+    indptr, cost = np.array([0, 4, 4, 6]), np.array([1.0, 2.0, 2.0, 5.0, 0.0, 3.0])
+    assert prefix_ends(cost, indptr, 2.0).tolist() == [3, 4, 5] and prefix_ends(cost, indptr, -1.0).tolist() == [0, 4, 4]
+    values = np.arange(1.0, 7.0)
+    for block in (1, 2, 1 << 20):
+        assert row_cumsum(values, indptr, block=block).tolist() == [1.0, 3.0, 6.0, 10.0, 5.0, 11.0]
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -427,3 +455,37 @@ def test_cli_access_province_keeps_regional_catchments(tmp_path, capsys):
     assert code == 0 and part["selection"]["target_pop"] < part["region"]["target_pop"] == whole["region"]["target_pop"]
     # the catchments use every unit, so the regional figure is unchanged by the selection
     assert part["region"]["supply_per_1000"] == pytest.approx(whole["region"]["supply_per_1000"])
+
+
+def test_services_without_coordinates_or_beyond_the_buffer_are_listed(tmp_path, capsys, monkeypatch):
+    from shapely.geometry import Point, box
+
+    from zorgzones import cli_access
+    from zorgzones.bundle import load_bundle
+    from zorgzones.errors import Report
+
+    ids = [f"s{i}" for i in range(14)]  # s0 inside, s1 19 km out, s2 no coordinates, s3..s13 25+ km out
+    geoms = [Point(1000, 1000), Point(22_000, 1500), None] + [Point(28_000 + 100 * i, 1500) for i in range(11)]
+    services = gpd.GeoDataFrame({"capacity": 1.0}, geometry=geoms, index=ids, crs="EPSG:31370")
+    report = Report("access options")
+    kept = cli_access.checked_services(services, box(0, 0, 3000, 3000), report)
+    assert list(kept.index) == ["s0", "s1", *ids[3:]] and report.ok  # notes only, never fatal
+    far = [note for note in report.notes if "outside the region" in note]
+    assert len(far) == 1 and "11 point(s) more than 20 km" in far[0] and "s3, s4" in far[0] and "and 1 more" in far[0]
+    assert "s1," not in far[0] and "s0" not in far[0]
+    assert any("without coordinates: s2" in note and "left out" in note for note in report.notes)
+    # through the CLI: the demo bundle plus a pharmacy 50 km beyond the region shows up in the JSON notes
+    demo = load_bundle(tmp_path)
+    original, (_, _, maxx, maxy) = demo.services, demo.boundaries("region").total_bounds
+
+    def with_far_service(service_type=None):
+        frame = original(service_type)
+        far_row = frame.iloc[:1].copy()
+        far_row.index = pd.Index(["far-away"], name=frame.index.name)
+        far_row[frame.geometry.name] = gpd.GeoSeries([Point(maxx + 50_000, maxy)], index=far_row.index, crs=frame.crs)
+        return pd.concat([frame, far_row])
+
+    monkeypatch.setattr(demo, "services", with_far_service)
+    monkeypatch.setattr(cli_access, "load_bundle", lambda data_dir: demo)
+    code, summary, _ = run_cli(["access", "--data-dir", str(tmp_path), "--method", "2sfca", "--json"], capsys)
+    assert code == 0 and any("far-away" in note and "outside the region" in note for note in summary["notes"])

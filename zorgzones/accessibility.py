@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .catchment import ThresholdRows, sorted_rows
 from .errors import Report, ValidationError
 
 #: Columns every cost table has (``cost`` in minutes unless the caller says otherwise).
@@ -120,8 +121,10 @@ class Catchment:
     :meth:`two_step_fca`, :meth:`enhanced_two_step_fca`, :meth:`gaussian_two_step_fca` and
     :meth:`gravity_two_step_fca` recompute with any threshold, steps, demand or capacities as
     two sparse matrix-vector products (each matrix keeps the cost of its entries in its own
-    order, so new weights are computed in place). When only ``supply`` changes, the population reached by each
-    service is reused. ``demand``/``supply`` may be Series (reindexed to
+    order, so new weights are computed in place; when only ``supply`` changes, the population
+    reached by each service is reused). Binary 2SFCA instead reads cost-sorted prefixes of each
+    service's row (:class:`zorgzones.catchment.ThresholdRows`): a new threshold costs one binary
+    search per service and one sparse pass. ``demand``/``supply`` may be Series (reindexed to
     ``origin_index``/``dest_index``; missing supply counts as 0) or float arrays already aligned.
 
     Conventions (PySAL ``access`` gives the same numbers wherever it gives a finite number):
@@ -136,12 +139,13 @@ class Catchment:
 
         self.origin_index, self.dest_index = origin_index, dest_index
         n_o, n_d, n = len(origin_index), len(dest_index), len(cost)
+        # per destination in cost order (binary 2SFCA reads prefixes of these rows); per origin in input order
+        indptr, origin_sorted, self._cost_dest = sorted_rows(dest_code, origin_code, cost, n_d)
+        self._to_dest = sparse.csr_matrix((np.ones(n), origin_sorted, indptr), shape=(n_d, n_o))
+        self._threshold = ThresholdRows(indptr, origin_sorted, self._cost_dest, n_o)
         position = np.arange(1, n + 1, dtype=np.float64)  # +1: no explicit zeros
-        self._to_dest = sparse.csr_matrix((position, (dest_code, origin_code)), shape=(n_d, n_o))
         self._to_origin = sparse.csr_matrix((position, (origin_code, dest_code)), shape=(n_o, n_d))
-        # the cost of every stored entry, in each matrix's own order: new weights are computed in place
-        self._cost_dest = cost[self._to_dest.data.astype(np.int64) - 1]
-        self._cost_origin = cost[self._to_origin.data.astype(np.int64) - 1]
+        self._cost_origin = cost[self._to_origin.data.astype(np.int64) - 1]  # new weights are computed in place
         self.n_pairs = n
         self._weights_key = None
         self._demand = None
@@ -186,8 +190,9 @@ class Catchment:
 
     def two_step_fca(self, demand, supply, *, max_cost: float | None) -> pd.Series:
         """2SFCA (Luo & Wang 2003): supply per demand unit within ``max_cost`` (inclusive; None = every pair)."""
-        bound = np.inf if max_cost is None else float(max_cost)
-        return self._compute(("2sfca", bound), lambda cost, out: np.less_equal(cost, bound, out=out, casting="unsafe"), demand, supply)
+        demand = self._aligned(demand, self.origin_index, "demand")
+        values = self._threshold.compute(demand, self._aligned(supply, self.dest_index, "supply"), np.inf if max_cost is None else float(max_cost))
+        return pd.Series(values, index=self.origin_index, name="supply_per_demand")
 
     def enhanced_two_step_fca(self, demand, supply, *, steps: Mapping[float, float]) -> pd.Series:
         """E2SFCA: step weights (cost <= bound -> weight, 0 beyond the last bound) applied in both steps, as PySAL access does."""

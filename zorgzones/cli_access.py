@@ -14,8 +14,9 @@ from .accessibility import DEFAULT_STEPS, enhanced_two_step_fca, gaussian_two_st
 from .bundle import load_bundle
 from .cli_common import add_data_dir, add_json, print_json, progress_enabled
 from .errors import Report
-from .settings import LEVELS
+from .settings import BORDER_BUFFER_M, LEVELS
 from .travel import SPEED_KMH, demand_points, population_weighted_points, raster_demand_points, straight_line_costs
+from .validation import validate_points
 
 OUTPUT_SUFFIXES = (".csv", ".gpkg")
 METHODS = ("nearest", "2sfca", "e2sfca", "gaussian")
@@ -114,6 +115,16 @@ def _demand(bundle, args, report: Report):
     return cells, cells["pop_total"].astype(float).rename("target_pop"), cell_unit, units, "all"
 
 
+def checked_services(services: gpd.GeoDataFrame, region, report: Report, *, buffer_m: float = BORDER_BUFFER_M) -> gpd.GeoDataFrame:
+    """Services without coordinates (left out) or farther than ``buffer_m`` outside ``region`` (kept), listed as notes of ``report``."""
+    frame = gpd.GeoDataFrame({"service_id": services.index.astype(str)}, geometry=services.geometry.to_numpy(), crs=services.crs)
+    for message in validate_points(frame, subject="services", id_column="service_id", area=region, buffer_m=buffer_m).problems:
+        fate = " (left out)" if "without coordinates" in message else " (kept: they count only where in reach)" if "outside the region" in message else ""
+        report.note(f"services: {message}{fate}")
+    missing = (services.geometry.isna() | services.geometry.is_empty).to_numpy()
+    return services[~missing]
+
+
 def run_access(args) -> int:
     from tqdm import tqdm
 
@@ -133,7 +144,8 @@ def run_access(args) -> int:
     bar.update()
     services = bundle.services(args.service_type)
     supply = service_supply(services, include_inactive=args.include_inactive)
-    services = services.loc[supply.index]
+    services = checked_services(services.loc[supply.index], bundle.boundaries("region").union_all(), report)
+    supply = supply.loc[services.index]
     if services.empty:
         report.problem(f"no {'' if args.include_inactive else 'active '}{args.service_type} services in the bundle")
     report.raise_if_problems()
