@@ -1,0 +1,255 @@
+"""The ``zorgzones plan`` command: validate, measure, compare and generate zone plans from files or the bundle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zorgzones.cli_common import add_data_dir, add_json, progress_enabled
+from zorgzones.errors import ValidationError
+from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND, LEVELS, WORKING_CRS
+from zorgzones.zones import PLAN_SUFFIXES, Plan, read_plan, write_plan
+
+
+def register(subparsers) -> None:
+    """Add ``plan validate | metrics | compare | generate``."""
+    plan = subparsers.add_parser("plan", help="validate, measure, compare and generate zone plans")
+    commands = plan.add_subparsers(dest="plan_command", required=True)
+
+    def common(parser, *, band=True):
+        add_data_dir(parser)
+        parser.add_argument("--units", type=Path, default=None, help="vector file of units instead of the bundle's")
+        parser.add_argument("--unit-id", default="unit_id", help="id column of --units (default unit_id)")
+        parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the plan's level)")
+        parser.add_argument("--region", choices=("flanders", "brussels"), default=None, help="only units of this region")
+        add_json(parser)
+        if band:
+            parser.add_argument("--band", choices=sorted(BAND_PRESETS), default=None, help="population band preset")
+            parser.add_argument("--min-population", type=float, default=None)
+            parser.add_argument("--max-population", type=float, default=None)
+        parser.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
+
+    validate = commands.add_parser("validate", help="check a plan; exit 0 valid, 1 findings, 2 unusable input")
+    validate.add_argument("plan", help=f"plan file ({', '.join(PLAN_SUFFIXES)}) or a bundle plan name such as elz")
+    common(validate)
+    validate.add_argument("--allow-cross-region", action="store_true")
+    validate.set_defaults(func=run_validate)
+
+    metrics = commands.add_parser("metrics", help="zone metrics of a plan")
+    metrics.add_argument("plan")
+    common(metrics)
+    metrics.add_argument("--output", type=Path, default=None, help="write the table (.csv or .xlsx)")
+    metrics.set_defaults(func=run_metrics)
+
+    compare = commands.add_parser("compare", help="compare two plans of the same units")
+    compare.add_argument("plan_a")
+    compare.add_argument("plan_b")
+    common(compare)
+    compare.add_argument("--output", type=Path, default=None, help="write the zone-by-zone table (.csv or .xlsx)")
+    compare.set_defaults(func=run_compare)
+
+    generate = commands.add_parser("generate", help="generate plans inside a population band")
+    common(generate)
+    generate.add_argument("--n-zones", type=int, default=None)
+    generate.add_argument("--respect", choices=("region", "province"), default="region")
+    generate.add_argument("--base", default=None, help="plan file or bundle plan name to stay close to")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--alternatives", type=int, default=1)
+    generate.add_argument("--output", type=Path, default=None,
+                          help="write the best plan (.csv, .xlsx, .gpkg); alternatives get -2, -3 … suffixes")
+    generate.set_defaults(func=run_generate)
+
+
+# -- loading ---------------------------------------------------------------------------------------------------
+def _bundle(args):
+    from zorgzones.bundle import load_bundle
+    from zorgzones.settings import data_dir
+
+    return load_bundle(data_dir(args.data_dir))
+
+
+def load_plan(source: str, args, *, level: str | None = None) -> Plan:
+    """A plan from a file path, else from the bundle by name."""
+    path = Path(source)
+    if path.suffix.lower() in PLAN_SUFFIXES or path.exists():
+        return read_plan(path, level=level)
+    bundle = _bundle(args)
+    if source not in bundle.plan_names():
+        raise ValidationError("plan", [f"{source!r} is neither a plan file nor a plan of the bundle ({bundle.plan_names()})"])
+    plan = Plan.from_bundle(bundle, source)
+    if level is not None and plan.level not in (level, "mixed"):
+        raise ValidationError(f"plan {source!r}", [f"wrong level: the bundle plan is at level {plan.level!r} but --level "
+                                                   f"{level!r} was asked; drop --level or pick a plan of {level} units"])
+    return plan
+
+
+def load_units(args, level: str):
+    if args.units is not None:
+        import geopandas as gpd
+
+        if not args.units.is_file():
+            raise ValidationError("units", [f"file {args.units} not found"])
+        units = gpd.read_file(args.units)
+        if args.unit_id not in units.columns:
+            raise ValidationError("units", [f"no column {args.unit_id!r} in {args.units.name}; columns: {list(units.columns)}; "
+                                            "pass --unit-id"])
+        if units.crs is None or units.crs.is_geographic:
+            if units.crs is None:
+                raise ValidationError("units", [f"{args.units.name} has no CRS; expected {WORKING_CRS}"])
+            units = units.to_crs(WORKING_CRS)
+        units[args.unit_id] = units[args.unit_id].astype(str)
+        units = units.set_index(args.unit_id).rename_axis("unit_id")
+    else:
+        units = _bundle(args).units(level)
+    if args.region:
+        region = units["region"] if "region" in units else pd.Series(np.where(units.index.str.startswith("21"), "brussels", "flanders"), index=units.index)
+        units = units[region == args.region]
+    return units
+
+
+def _band(args, plan: Plan | None):
+    if args.band:
+        return BAND_PRESETS[args.band]
+    if args.min_population is not None or args.max_population is not None:
+        return args.min_population, args.max_population
+    if plan is not None and (plan.min_population is not None or plan.max_population is not None):
+        return plan.min_population, plan.max_population
+    return DEFAULT_BAND
+
+
+def _restrict(plan: Plan, units) -> Plan:
+    """With --region, keep only the plan's units of that region."""
+    return plan.with_assignment(plan.assignment[plan.assignment.index.isin(units.index)])
+
+
+def _emit(args, payload: dict, text: str) -> None:
+    if args.json:
+        print(json.dumps(payload, indent=2, default=_jsonable))
+    else:
+        print(text)
+
+
+def _jsonable(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    if path.suffix.lower() == ".xlsx":
+        frame.to_excel(path)
+    elif path.suffix.lower() == ".csv":
+        frame.to_csv(path)
+    else:
+        raise ValidationError("output", [f"unsupported suffix {path.suffix!r} for a table; use .csv or .xlsx"])
+
+
+# -- handlers --------------------------------------------------------------------------------------------------
+def run_validate(args) -> int:
+    from zorgzones.plan_checks import validate_plan
+
+    plan = load_plan(args.plan, args, level=args.level)
+    units = load_units(args, args.level or plan.level)
+    if args.region:
+        plan = _restrict(plan, units)
+    low, high = _band(args, plan)
+    report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy,
+                           allow_cross_region=args.allow_cross_region)
+    _emit(args, report.to_dict(), str(report))
+    return 0 if report.ok else 1
+
+
+def run_metrics(args) -> int:
+    from zorgzones.plan_checks import plan_summary, zone_metrics
+
+    plan = load_plan(args.plan, args, level=args.level)
+    units = load_units(args, args.level or plan.level)
+    if args.region:
+        plan = _restrict(plan, units)
+    low, high = _band(args, plan)
+    services = _bundle(args).services() if args.units is None else None
+    metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
+    if args.output:
+        _write_table(metrics, args.output)
+    payload = {"plan": plan.name, "band": [low, high], "summary": plan_summary(metrics),
+               "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")}
+    shown = ["zone_name", "n_units", "pop_total", "deviation_ideal_pct", "in_band", "contiguous", "share_65plus", "polsby_popper"]
+    with pd.option_context("display.max_rows", 200, "display.width", 160):
+        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)))
+    return 0
+
+
+def run_compare(args) -> int:
+    from zorgzones.plan_checks import compare_plans
+
+    plan_a = load_plan(args.plan_a, args, level=args.level)
+    plan_b = load_plan(args.plan_b, args, level=args.level)
+    units = load_units(args, args.level or plan_a.level)
+    if args.region:
+        plan_a, plan_b = _restrict(plan_a, units), _restrict(plan_b, units)
+    low, high = _band(args, plan_a)
+    result = compare_plans(units, plan_a, plan_b, min_population=low, max_population=high)
+    if args.output:
+        _write_table(result.zones, args.output)
+    moved = ", ".join(f"{r.unit_id} {r.zone_a}->{r.zone_b}" for r in result.moved.head(30).itertuples())
+    _emit(args, result.to_dict(), json.dumps(result.summary, indent=2, default=_jsonable) + f"\nmoved: {moved}")
+    return 0
+
+
+def run_generate(args) -> int:
+    from zorgzones.plan_checks import validate_plan
+    from zorgzones.regionalize import generate_plans
+
+    base = load_plan(args.base, args, level=args.level) if args.base else None
+    level = args.level or (base.level if base is not None else "municipality")
+    units = load_units(args, level)
+    low, high = _band(args, None)
+    if progress_enabled(args):
+        print(f"generating {args.alternatives} plan(s) for {len(units)} units …", file=sys.stderr)
+    results = generate_plans(units, min_population=low, max_population=high, n_zones=args.n_zones, respect=args.respect,
+                             base_plan=base, seed=args.seed, n_alternatives=args.alternatives, island_policy=args.island_policy)
+    payload, lines = {"band": [low, high], "plans": []}, []
+    best_ok = None
+    for rank, (plan, score) in enumerate(results, start=1):
+        report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy)
+        best_ok = report.ok if best_ok is None else best_ok
+        entry = {"rank": rank, "name": plan.name, "score": {k: v for k, v in score.items() if k != "rank_key"},
+                 "valid": report.ok, "findings": report.findings, "notes": plan.notes,
+                 "assignment": plan.to_frame().to_dict(orient="records")}
+        if args.output:
+            path = args.output if rank == 1 else args.output.with_name(f"{args.output.stem}-{rank}{args.output.suffix}")
+            write_plan(plan, path, units=units)
+            entry["path"] = str(path)
+        payload["plans"].append(entry)
+        lines.append(f"#{rank} {plan.name}: {score['zones']} zones, {score['zones_in_band']} in band, "
+                     f"{score['zones_flagged']} flagged, mean Polsby-Popper {score['mean_polsby_popper']}, score {score['score']}"
+                     + (f", written to {entry['path']}" if args.output else ""))
+    lines.append(results[0][1]["rule"] if results else "no plan")
+    _emit(args, payload, "\n".join(lines))
+    return 0 if best_ok else 1
+
+
+def main(argv=None) -> int:  # pragma: no cover - convenience for `python -m zorgzones.cli_plan`
+    parser = argparse.ArgumentParser(prog="zorgzones")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
