@@ -1,0 +1,203 @@
+"""Catalogue of the indicators shown per unit and per zone (Dutch and English labels, units, formatting) plus the credit and demo labels every map carries."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from zorgzones.errors import ValidationError
+
+#: Label of synthetic data, shown on every map and export built from the demo bundle.
+DEMO_LABEL = "SYNTHETISCHE DEMODATA - synthetic demo data, not real"
+LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: how to compute it from population columns and how to show it.
+
+    ``scale`` turns the stored value into the shown value (shares are stored as fractions and shown in %).
+    ``scopes`` says where it exists: ``unit`` (any level of units) and/or ``zone`` (a zone metric table).
+    """
+
+    key: str
+    label_nl: str
+    label_en: str
+    unit_nl: str
+    unit_en: str
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 1.0
+    decimals: int = 0
+    cmap: str = "YlOrRd"
+    scopes: tuple = ("unit", "zone")
+    diverging: bool = False
+
+    def label(self, lang: str = "nl") -> str:
+        return self.label_en if lang == "en" else self.label_nl
+
+    def unit(self, lang: str = "nl") -> str:
+        return self.unit_en if lang == "en" else self.unit_nl
+
+    def title(self, lang: str = "nl") -> str:
+        """Label with its unit, e.g. ``Aandeel 65+ (% van de bevolking)``."""
+        unit, label = self.unit(lang), self.label(lang)
+        return f"{label} ({unit})" if unit and unit not in label and "(" not in label else label
+
+    def values(self, frame: pd.DataFrame) -> pd.Series:
+        """Stored values for every row of ``frame`` (NaN where a denominator is 0); a ready column wins."""
+        return indicator_values(frame, self.key)
+
+    def format(self, value, lang: str = "nl", *, with_unit: bool = False) -> str:
+        """Shown value with thousands separators of the language (``12.345`` in Dutch, ``12,345`` in English)."""
+        return format_number(value, self.decimals, lang, scale=self.scale) + (f" {self.unit_short}" if with_unit and self.unit_short else "")
+
+    @property
+    def unit_short(self) -> str:
+        return {"density_per_km2": "/km²", "area_km2": "km²"}.get(self.key, "%" if self.scale == 100 else "")
+
+
+def _ind(*args, **kwargs) -> Indicator:
+    return Indicator(*args, **kwargs)
+
+
+#: The catalogue, in display order.
+INDICATORS: dict[str, Indicator] = {i.key: i for i in (
+    _ind("pop_total", "Bevolking", "Population", "inwoners", "inhabitants", "pop_total", cmap="Blues"),
+    _ind("density_per_km2", "Bevolkingsdichtheid", "Population density", "inwoners per km²", "inhabitants per km²",
+         "pop_total", "area_km2", cmap="PuBu"),
+    _ind("share_0_14", "Aandeel 0-14 jaar", "Share aged 0-14", "% van de bevolking", "% of population",
+         "pop_0_14", "pop_total", 100.0, 1, cmap="GnBu"),
+    _ind("share_65plus", "Aandeel 65+", "Share aged 65+", "% van de bevolking", "% of population",
+         "pop_65plus", "pop_total", 100.0, 1),
+    _ind("share_80plus", "Aandeel 80+", "Share aged 80+", "% van de bevolking", "% of population",
+         "pop_80plus", "pop_total", 100.0, 1),
+    _ind("informal_care_ratio", "Mantelzorgratio (50-64 per 80+)", "Informal-care ratio (50-64 per 80+)",
+         "50-64-jarigen per 80-plusser", "people aged 50-64 per person 80+", "pop_50_64", "pop_80plus", 1.0, 2, cmap="YlGnBu_r"),
+    _ind("pop_65plus", "Inwoners 65+", "Inhabitants 65+", "inwoners", "inhabitants", "pop_65plus", cmap="OrRd"),
+    _ind("pop_80plus", "Inwoners 80+", "Inhabitants 80+", "inwoners", "inhabitants", "pop_80plus", cmap="OrRd"),
+    _ind("area_km2", "Oppervlakte", "Area", "km²", "km²", "area_km2", decimals=1, cmap="Greens"),
+    _ind("pharmacies_per_10000", "Apotheken per 10.000 inwoners", "Pharmacies per 10,000 inhabitants",
+         "per 10.000 inwoners", "per 10,000 inhabitants", "n_pharmacy", "pop_total", 10_000.0, 2, cmap="BuGn",
+         scopes=("zone",)),
+    _ind("hospital_beds_per_1000", "Ziekenhuisbedden per 1.000 inwoners", "Hospital beds per 1,000 inhabitants",
+         "bedden per 1.000 inwoners", "beds per 1,000 inhabitants", "capacity_hospital", "pop_total", 1_000.0, 2,
+         cmap="BuPu", scopes=("zone",)),
+    _ind("deviation_ideal_pct", "Afwijking van de ideale omvang", "Deviation from ideal size", "%", "%",
+         "deviation_ideal_pct", decimals=1, cmap="RdBu_r", scopes=("zone",), diverging=True),
+    _ind("polsby_popper", "Compactheid (Polsby-Popper)", "Compactness (Polsby-Popper)", "0-1", "0-1",
+         "polsby_popper", decimals=2, cmap="Purples", scopes=("zone",)),
+    _ind("reock", "Compactheid (Reock)", "Compactness (Reock)", "0-1", "0-1", "reock", decimals=2, cmap="Purples",
+         scopes=("zone",)),
+)}
+
+#: Shares are stored as fractions: the scale of an indicator applies to the ratio, not to stored shares.
+_STORED_FRACTIONS = {"share_0_14", "share_65plus", "share_80plus"}
+
+#: Key figures of a zone in packs and tables (order of rows).
+KEY_FIGURES = ("pop_total", "density_per_km2", "share_65plus", "share_80plus", "informal_care_ratio",
+               "pharmacies_per_10000", "hospital_beds_per_1000", "area_km2")
+
+
+def get_indicator(key: str, *, scope: str = "unit") -> Indicator:
+    """The indicator ``key``; a ValidationError lists the known keys of ``scope`` (``unit`` or ``zone``)."""
+    indicator = INDICATORS.get(key)
+    known = indicator_keys(scope)
+    if indicator is None or scope not in indicator.scopes:
+        where = "for units" if scope == "unit" else "for zones"
+        raise ValidationError(f"indicator {key!r}", [f"unknown indicator {key!r} {where}; expected one of {', '.join(known)}"])
+    return indicator
+
+
+def indicator_keys(scope: str = "unit") -> list[str]:
+    return [k for k, i in INDICATORS.items() if scope in i.scopes]
+
+
+def indicator_values(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Stored values of indicator ``key`` for each row (fractions for shares, per-N ratios already scaled)."""
+    indicator = INDICATORS[key]
+    if key in frame.columns:
+        return pd.to_numeric(frame[key], errors="coerce").astype(float)
+    missing = [c for c in (indicator.numerator, indicator.denominator) if c and c not in frame.columns]
+    if missing:
+        raise ValidationError(f"indicator {key!r}", [f"the table has no column(s) {missing} needed for {indicator.label_en!r}; "
+                                                      f"it has {list(frame.columns)[:20]}"])
+    numerator = pd.to_numeric(frame[indicator.numerator], errors="coerce").astype(float)
+    if indicator.denominator is None:
+        return numerator
+    denominator = pd.to_numeric(frame[indicator.denominator], errors="coerce").astype(float).replace(0, np.nan)
+    ratio = numerator / denominator
+    return ratio if key in _STORED_FRACTIONS else ratio * indicator.scale
+
+
+def shown_values(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Values as shown on maps and in tables (shares in %)."""
+    values = indicator_values(frame, key)
+    return values * 100.0 if key in _STORED_FRACTIONS else values
+
+
+def format_number(value, decimals: int = 0, lang: str = "nl", *, scale: float = 1.0) -> str:
+    """``12345.6`` -> ``12.346`` (nl) / ``12,346`` (en); shares with ``scale=100`` are fractions shown in %; NaN -> ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return "-"
+    value = float(value) * (scale if scale == 100 else 1.0)
+    text = f"{value:,.{decimals}f}"
+    if lang == "nl":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def add_indicators(frame: pd.DataFrame, *, scope: str = "unit") -> pd.DataFrame:
+    """A copy of ``frame`` with a column for every indicator of ``scope`` that its columns allow."""
+    out = frame.copy()
+    for key, indicator in INDICATORS.items():
+        if scope not in indicator.scopes or key in out.columns:
+            continue
+        needed = [c for c in (indicator.numerator, indicator.denominator) if c]
+        if all(c in out.columns for c in needed):
+            out[key] = indicator_values(out, key)
+    return out
+
+
+def region_values(units: pd.DataFrame, *, services_by_type: dict | None = None) -> dict[str, float]:
+    """Regional figure of every key figure (ratios of sums, not means of ratios) from unit population sums."""
+    sums = {c: float(units[c].sum()) for c in units.columns if c.startswith(("pop_", "n_", "capacity_")) or c == "area_km2"}
+    sums.update(services_by_type or {})
+    frame = pd.DataFrame([sums])
+    out = {}
+    for key in KEY_FIGURES:
+        try:
+            out[key] = float(indicator_values(frame, key).iloc[0])
+        except ValidationError:
+            out[key] = float("nan")
+    return out
+
+
+def credit_line(bundle, layers: list[str]) -> str:
+    """Credit line (with licences) of the map layers shown; for a demo bundle the synthetic-data label."""
+    if bundle is None:
+        return ""
+    text = bundle.credits(list(layers))
+    if getattr(bundle, "is_demo", False) and DEMO_LABEL not in text:
+        text = f"{DEMO_LABEL}. {text}"
+    return text
+
+
+def source_list(bundle, layers: list[str] | None = None) -> list[str]:
+    """One line per source behind ``layers`` (title, licence, reference date) for source pages and metadata."""
+    if bundle is None:
+        return []
+    wanted = None
+    if layers is not None:
+        from zorgzones.bundle import CREDIT_LAYERS
+
+        mapping = bundle.manifest.get("layers", {}) if hasattr(bundle, "manifest") else {}
+        wanted = {d for layer in layers for b in CREDIT_LAYERS.get(layer, [layer]) for d in mapping.get(b, [])} or None
+    lines = []
+    for source in bundle.sources:
+        if wanted is None or source.get("id") in wanted:
+            lines.append(f"{source.get('title', source.get('id'))} - {source.get('licence', '?')} ({source.get('reference_date', '?')})")
+    return lines

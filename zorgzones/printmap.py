@@ -1,0 +1,445 @@
+"""Print-quality maps drawn server-side with matplotlib (Agg): classified choropleth, zone outlines, services, legend, scale bar, north arrow, credits; saved as PDF, PNG (300 dpi) or SVG."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import textwrap
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import geopandas as gpd  # noqa: E402
+import mapclassify  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
+
+from zorgzones.errors import ValidationError  # noqa: E402
+from zorgzones.indicators import DEMO_LABEL, Indicator, credit_line, get_indicator, shown_values  # noqa: E402
+from zorgzones.zones import Plan, dissolve_zones, require_projected  # noqa: E402
+
+#: Paper sizes in millimetres (portrait width, height).
+PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+ORIENTATIONS = ("landscape", "portrait")
+FORMATS = {".pdf": "pdf", ".png": "png", ".svg": "svg"}
+SCHEMES = {"fisher_jenks": "FisherJenks", "quantiles": "Quantiles", "equal_interval": "EqualInterval",
+           "natural_breaks": "NaturalBreaks", "headtail_breaks": "HeadTailBreaks"}
+PNG_DPI = 300
+#: Symbols of the service types (colour, marker, size in points², label nl, label en).
+SERVICE_STYLE = {
+    "pharmacy": ("#1a7f37", "o", 5.0, "Apotheek", "Pharmacy"),
+    "hospital": ("#1f3f8f", "P", 42.0, "Ziekenhuis", "Hospital"),
+}
+OTHER_SERVICE = ("#444444", "s", 8.0, "Voorziening", "Service")
+NO_DATA_COLOUR = "#d9d9d9"
+ZONE_EDGE = "#222222"
+TEXT = {
+    "nl": {"no_data": "geen gegevens", "zones": "Zonegrens", "made": "Kaart gemaakt op", "sources": "Bronnen",
+           "units": "eenheden", "crs": "Belgische Lambert 72 (EPSG:31370)",
+           "level": {"municipality": "gemeente", "deelgemeente": "deelgemeente", "neighbourhood": "wijk"}},
+    "en": {"no_data": "no data", "zones": "Zone boundary", "made": "Map made on", "sources": "Sources",
+           "units": "units", "crs": "Belgian Lambert 72 (EPSG:31370)",
+           "level": {"municipality": "municipality", "deelgemeente": "sub-municipality", "neighbourhood": "neighbourhood"}},
+}
+RC = {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans"}
+
+
+def paper_inches(paper: str = "A4", orientation: str = "landscape") -> tuple[float, float]:
+    """Figure size in inches of a paper size and orientation; every problem reported at once."""
+    problems = []
+    if paper not in PAPER_MM:
+        problems.append(f"paper size {paper!r} is unknown; expected one of {', '.join(PAPER_MM)}")
+    if orientation not in ORIENTATIONS:
+        problems.append(f"orientation {orientation!r} is unknown; expected one of {', '.join(ORIENTATIONS)}")
+    if problems:
+        raise ValidationError("print layout", problems)
+    short, long = PAPER_MM[paper]
+    width, height = (long, short) if orientation == "landscape" else (short, long)
+    return width / 25.4, height / 25.4
+
+
+def check_plan_units(units: gpd.GeoDataFrame, plan: Plan, *, level: str | None = None) -> None:
+    """Refuse a plan whose units are not the given units (another level, or ids missing) with a specific message."""
+    problems = []
+    level = level or (str(units["level"].iloc[0]) if "level" in units.columns and len(units) else None)
+    if level is not None and plan.level not in (level, "mixed"):
+        problems.append(f"plan {plan.name!r} is made of {plan.level} units but the map uses {level} units; "
+                        f"choose level {plan.level!r} or a plan of {level} units")
+    missing = plan.assignment.index.difference(units.index)
+    if len(missing) and not problems:
+        problems.append(f"{len(missing)} of {plan.assignment.size} units of plan {plan.name!r} are not among the "
+                        f"{len(units)} {level or ''} units (e.g. {', '.join(map(str, missing[:5]))}); "
+                        "the plan does not match these units: choose the level the plan was made for")
+    if problems:
+        raise ValidationError(f"plan {plan.name!r}", problems)
+
+
+def display_geometries(frame: gpd.GeoDataFrame, *, tolerance_m: float = 50.0) -> gpd.GeoDataFrame:
+    """A copy with geometries simplified for drawing (topology kept; ``tolerance_m`` metres in EPSG:31370)."""
+    require_projected(frame)
+    out = frame.copy()
+    if tolerance_m > 0:
+        out["geometry"] = shapely.simplify(out.geometry.to_numpy(), tolerance_m, preserve_topology=True)
+    return out
+
+
+def classify(values: pd.Series, *, scheme: str = "fisher_jenks", k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Class upper bounds and the class of each value (``-1`` for missing) by a mapclassify scheme.
+
+    ``k`` shrinks to the number of distinct values; Fisher-Jenks on more than 3,000 values falls back to quantiles
+    (it is quadratic in the number of values).
+    """
+    if scheme not in SCHEMES:
+        raise ValidationError("classification", [f"scheme {scheme!r} is unknown; expected one of {', '.join(SCHEMES)}"])
+    y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(y)
+    classes = np.full(len(y), -1, dtype=int)
+    distinct = np.unique(y[ok])
+    if distinct.size == 0:
+        return np.array([]), classes
+    if distinct.size == 1:
+        classes[ok] = 0
+        return distinct.copy(), classes
+    k = int(max(1, min(k, distinct.size)))
+    if scheme in ("fisher_jenks", "natural_breaks") and ok.sum() > 3_000:
+        scheme = "quantiles"
+    cls = getattr(mapclassify, SCHEMES[scheme])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
+        classifier = cls(y[ok]) if scheme == "headtail_breaks" else cls(y[ok], k=k)
+    bins = np.asarray(classifier.bins, dtype=float)
+    bins = np.unique(bins)
+    classes[ok] = np.searchsorted(bins, y[ok], side="left").clip(0, len(bins) - 1)
+    return bins, classes
+
+
+def class_colours(n: int, cmap: str) -> list:
+    """``n`` colours of a sequential colormap, light to dark (avoiding its palest end)."""
+    colormap = colormaps[cmap]
+    if n <= 1:
+        return [colormap(0.6)]
+    return [colormap(x) for x in np.linspace(0.15, 0.92, n)]
+
+
+def class_labels(bins: np.ndarray, low: float, indicator: Indicator, lang: str = "nl") -> list[str]:
+    """Legend labels ``a - b`` of the classes in shown units (shares in %)."""
+    from zorgzones.indicators import format_number
+
+    edges = [low, *bins.tolist()]
+    decimals = indicator.decimals
+    return [f"{format_number(edges[i], decimals, lang)} - {format_number(edges[i + 1], decimals, lang)}" for i in range(len(bins))]
+
+
+def wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) if text else ""
+
+
+def draw_choropleth(ax, units: gpd.GeoDataFrame, values: pd.Series, *, bins: np.ndarray, cmap: str,
+                    edgecolor: str = "white", linewidth: float = 0.15) -> list:
+    """Fill ``units`` by the class of ``values`` (shown units); returns the class colours."""
+    classes = np.searchsorted(bins, values.to_numpy(dtype=float), side="left").clip(0, max(len(bins) - 1, 0))
+    colours = class_colours(len(bins), cmap)
+    missing = to_rgba(NO_DATA_COLOUR)
+    fill = [to_rgba(colours[c]) if np.isfinite(v) and len(bins) else missing for c, v in zip(classes, values.to_numpy(dtype=float))]
+    units.plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth)
+    return colours
+
+
+def draw_zones(ax, zones: gpd.GeoDataFrame, *, labels: str = "name", fontsize: float = 7.0, linewidth: float = 1.1) -> None:
+    """Zone outlines with a white halo and labels (``name``, ``id``, ``number`` 1..n or ``none``) at a point inside each zone."""
+    zones.boundary.plot(ax=ax, color="white", linewidth=linewidth * 2.4)
+    zones.boundary.plot(ax=ax, color=ZONE_EDGE, linewidth=linewidth)
+    if labels == "none":
+        return
+    points = shapely.point_on_surface(zones.geometry.to_numpy())
+    for number, (zone_id, point) in enumerate(zip(zones.index, points), start=1):
+        text = {"name": wrap(str(zones.at[zone_id, "zone_name"]), 16), "id": str(zone_id), "number": str(number)}[labels]
+        halo_text(ax, point.x, point.y, text, fontsize=fontsize, fontweight="bold", halo=2.2, zorder=6)
+
+
+def halo_text(ax, x, y, text: str, *, fontsize: float, halo: float = 2.0, transform=None, zorder: float = 6,
+              color: str = "#111111", ha: str = "center", va: str = "center", fontweight: str = "normal") -> None:
+    """Text with a white halo that stays real text in PDF/SVG: the halo is a stroked copy underneath
+    (matplotlib turns text with path effects into outlines)."""
+    options = {"ha": ha, "va": va, "fontsize": fontsize, "fontweight": fontweight, "linespacing": 0.95,
+               "transform": transform or ax.transData}
+    ax.text(x, y, text, color="white", zorder=zorder - 0.5,
+            path_effects=[patheffects.Stroke(linewidth=halo, foreground="white")], **options)
+    ax.text(x, y, text, color=color, zorder=zorder, **options)
+
+
+def draw_services(ax, services: gpd.GeoDataFrame, *, lang: str = "nl", scale: float = 1.0) -> list:
+    """Active services as one symbol per type; returns legend handles."""
+    handles = []
+    if services is None or services.empty:
+        return handles
+    if "active" in services.columns:
+        services = services[services["active"].fillna(True).astype(bool)]
+    types = services["service_type"].astype(str) if "service_type" in services else pd.Series("service", index=services.index)
+    for kind in sorted(set(types)):
+        colour, marker, size, nl, en = SERVICE_STYLE.get(kind, OTHER_SERVICE)
+        part = services[types == kind]
+        ax.scatter(part.geometry.x, part.geometry.y, s=size * scale, c=colour, marker=marker, linewidths=0.4,
+                   edgecolors="white", zorder=5)
+        label = f"{nl if lang == 'nl' else en} ({len(part):,})".replace(",", "." if lang == "nl" else ",")
+        handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=7 if marker != "o" else 5,
+                              markerfacecolor=colour, markeredgecolor="white", label=label))
+    return handles
+
+
+def add_scalebar(ax, *, fontsize: float = 7.0) -> None:
+    ax.add_artist(ScaleBar(1.0, "m", location="lower left", length_fraction=0.22, box_alpha=0.8,
+                           font_properties={"size": fontsize}, border_pad=0.8))
+
+
+def add_north_arrow(ax, *, size: float = 0.07) -> None:
+    """A north arrow in the upper-right corner of the map (grid north of Lambert 72 is within 1° of true north)."""
+    x, y = 0.965, 0.97
+    ax.annotate("", xy=(x, y), xytext=(x, y - size), xycoords="axes fraction",
+                arrowprops={"facecolor": "#222222", "edgecolor": "white", "width": 3.5, "headwidth": 9, "headlength": 9})
+    halo_text(ax, x, y - size - 0.012, "N", transform=ax.transAxes, va="top", fontsize=9, fontweight="bold", zorder=8)
+
+
+def add_demo_badge(ax) -> None:
+    ax.text(0.5, 0.985, DEMO_LABEL, transform=ax.transAxes, ha="center", va="top", fontsize=8, fontweight="bold",
+            color="white", zorder=10, bbox={"boxstyle": "round,pad=0.3", "facecolor": "#c0392b", "edgecolor": "none"})
+
+
+def fit_bounds(ax, bounds) -> tuple[float, float, float, float]:
+    """``bounds`` grown in x or y to the shape of the axes box, so a map drawn at one scale fills it."""
+    minx, miny, maxx, maxy = bounds
+    fig_w, fig_h = ax.figure.get_size_inches()
+    _, _, w, h = ax.get_position(original=True).bounds
+    box_aspect = (w * fig_w) / (h * fig_h)
+    dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    if dx / dy > box_aspect:
+        grow = dx / box_aspect - dy
+        return minx, miny - grow / 2, maxx, maxy + grow / 2
+    grow = dy * box_aspect - dx
+    return minx - grow / 2, miny, maxx + grow / 2, maxy
+
+
+def frame_map(ax, frame: gpd.GeoDataFrame, *, margin: float = 0.03, bounds=None, fit_box: bool = True,
+              valign: str = "center") -> None:
+    """Limit the map to the data (or ``bounds``) at one scale in x and y; with ``fit_box`` the axes shrink to the
+    data's shape (centred in their box) so scale bar and north arrow sit next to the map, else the limits grow."""
+    minx, miny, maxx, maxy = bounds if bounds is not None else frame.total_bounds
+    dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    minx, maxx, miny, maxy = minx - dx * margin, maxx + dx * margin, miny - dy * margin, maxy + dy * margin
+    fig_w, fig_h = ax.figure.get_size_inches()
+    x0, y0, w, h = ax.get_position(original=True).bounds
+    data_aspect = (maxx - minx) / (maxy - miny)
+    box_aspect = (w * fig_w) / (h * fig_h)
+    if fit_box and data_aspect > box_aspect:
+        new_h = w * fig_w / data_aspect / fig_h
+        ax.set_position([x0, y0 + (h - new_h) * (1.0 if valign == "top" else 0.5), w, new_h])
+    elif fit_box:
+        new_w = h * fig_h * data_aspect / fig_w
+        ax.set_position([x0 + (w - new_w) / 2, y0, new_w, h])
+    elif data_aspect > box_aspect:
+        grow = (maxx - minx) / box_aspect - (maxy - miny)
+        miny, maxy = miny - grow / 2, maxy + grow / 2
+    else:
+        grow = (maxy - miny) * box_aspect - (maxx - minx)
+        minx, maxx = minx - grow / 2, maxx + grow / 2
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+
+
+def auto_labels(n_zones: int) -> tuple[str, float]:
+    """Zone label style and font size for ``n_zones`` zones on one page."""
+    if n_zones <= 12:
+        return "name", 8.0
+    if n_zones <= 35:
+        return "name", 6.0
+    return "name", 4.2
+
+
+def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: Plan | None = None,
+              services: gpd.GeoDataFrame | None = None, bundle=None, by: str = "unit", title: str | None = None,
+              subtitle: str | None = None, paper: str = "A4", orientation: str = "landscape", lang: str = "nl",
+              scheme: str = "fisher_jenks", k: int = 5, zone_labels: str = "auto", date: dt.date | None = None,
+              tolerance_m: float = 50.0, show_services: bool = True) -> Figure:
+    """A finished print map of ``indicator`` per unit (``by="unit"``) or per zone of ``plan`` (``by="zone"``).
+
+    ``services`` are drawn (unless ``show_services=False``) and counted into zone metrics (services per inhabitant).
+    ``bundle`` supplies the credit line of every layer shown and the synthetic-data label of a demo bundle.
+    No web basemap is drawn: the output is identical offline and online.
+    """
+    require_projected(units)
+    problems = []
+    if by not in ("unit", "zone"):
+        problems.append(f"by={by!r} is unknown; expected 'unit' or 'zone'")
+    if by == "zone" and plan is None:
+        problems.append("by='zone' needs a plan")
+    if lang not in TEXT:
+        problems.append(f"language {lang!r} is unknown; expected one of {', '.join(TEXT)}")
+    if zone_labels not in ("auto", "name", "id", "number", "none"):
+        problems.append(f"zone_labels={zone_labels!r} is unknown; expected auto, name, id, number or none")
+    if problems:
+        raise ValidationError("print map", problems)
+    info = get_indicator(indicator, scope=by)
+    width, height = paper_inches(paper, orientation)
+    words = TEXT[lang]
+
+    zones = None
+    if plan is not None:
+        check_plan_units(units, plan)
+        zones = display_geometries(dissolve_zones(units, plan), tolerance_m=tolerance_m)
+    if by == "zone":
+        from zorgzones.plan_metrics import zone_metrics
+
+        metrics = zone_metrics(units, plan, services=services)
+        shapes = zones.join(metrics.drop(columns=[c for c in ("zone_name", "pop_total", "n_units") if c in zones], errors="ignore"))
+    else:
+        shapes = display_geometries(units, tolerance_m=tolerance_m)
+    values = shown_values(shapes, indicator)
+    bins, _ = classify(values, scheme=scheme, k=k)
+
+    fig = Figure(figsize=(width, height))
+    minx, miny, maxx, maxy = shapes.total_bounds
+    data_aspect = (maxx - minx) / max(maxy - miny, 1.0)
+    # legend beside the map, unless the map is so wide that a legend underneath leaves it more room
+    side = orientation == "landscape" and data_aspect < 0.71 * width / (0.80 * height) * 1.25
+    map_box = [0.025, 0.085, 0.71, 0.80] if side else [0.025, 0.24, 0.95, 0.64]
+    legend_box = [0.755, 0.085, 0.225, 0.80] if side else [0.025, 0.075, 0.95, 0.15]
+    ax = fig.add_axes(map_box)
+    colours = draw_choropleth(ax, shapes, values, bins=bins, cmap=info.cmap)
+    handles = [Patch(facecolor=c, edgecolor="#888888", linewidth=0.3, label=lab)
+               for c, lab in zip(colours, class_labels(bins, float(np.nanmin(values)) if len(bins) else 0.0, info, lang))]
+    if values.isna().any():
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#888888", linewidth=0.3, label=words["no_data"]))
+    layers = ["units"]
+    if zones is not None:
+        style, size = auto_labels(len(zones))
+        draw_zones(ax, zones, labels=style if zone_labels == "auto" else zone_labels, fontsize=size * (1.35 if paper == "A3" else 1.0))
+        handles.append(Line2D([], [], color=ZONE_EDGE, linewidth=1.2, label=words["zones"]))
+        layers.append("plans")
+    if show_services and services is not None and len(services):
+        handles += draw_services(ax, services, lang=lang)
+    if services is not None and len(services) and (show_services or by == "zone"):
+        layers.append("services")
+    frame_map(ax, shapes, valign="center" if side else "top")
+    add_scalebar(ax)
+    add_north_arrow(ax)
+    if bundle is not None and bundle.is_demo:
+        add_demo_badge(ax)
+    if not side:  # legend right under the map
+        legend_box[1] = max(legend_box[1], ax.get_position(original=True).y0 - legend_box[3] - 0.015)
+    lax = fig.add_axes(legend_box)
+    lax.set_axis_off()
+    legend_title = wrap(info.title(lang), 34 if side else 100)
+    lax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=8, title_fontsize=9,
+               alignment="left", ncol=1 if side else (4 if orientation == "landscape" else 3), handlelength=1.8, handleheight=1.2)
+
+    level = str(units["level"].iloc[0]) if "level" in units.columns and len(units) else ""
+    title = title or f"{info.label(lang)} per {'zone' if by == 'zone' else words['level'].get(level, words['units'])}"
+    if subtitle is None and plan is not None:
+        plan_title = plan.name
+        if bundle is not None and hasattr(bundle, "plan_names") and plan.name in bundle.plan_names():
+            plan_title = bundle.plan_info(plan.name).get("title") or plan.name
+        subtitle = f"{plan_title} - {len(zones)} zones"
+    fig.text(0.025, 0.965, title, fontsize=17 if paper == "A4" else 22, fontweight="bold", va="top", color="#111111")
+    if subtitle:
+        fig.text(0.025, 0.915, subtitle, fontsize=10.5, va="top", color="#555555")
+    add_footer(fig, credit_line(bundle, layers) if bundle is not None else "", date=date, lang=lang,
+               width_chars=int(width * 19))
+    fig.set_label(title)
+    return fig
+
+
+def add_footer(fig: Figure, credits: str, *, date: dt.date | None = None, lang: str = "nl", width_chars: int = 200,
+               page: str | None = None) -> None:
+    """Credits (wrapped) bottom left; date, projection and page number bottom right."""
+    words = TEXT[lang]
+    date = date or dt.date.today()
+    if credits:
+        fig.text(0.025, 0.012, wrap(f"{words['sources']}: {credits.removeprefix('Bronnen: ')}", width_chars), fontsize=5.6,
+                 color="#444444", va="bottom", linespacing=1.15)
+    right = f"{words['made']} {date.isoformat()} met zorgzones - {words['crs']}"
+    fig.text(0.975, 0.055 if credits else 0.012, right, fontsize=6, color="#444444", ha="right", va="bottom")
+    if page:
+        fig.text(0.975, 0.975, page, fontsize=8, color="#444444", ha="right", va="top")
+
+
+def check_output_path(path, *, suffixes: dict = FORMATS, subject: str = "output") -> Path:
+    """The output path if its suffix is known and its folder exists and is writable; else a ValidationError."""
+    path = Path(path)
+    problems = []
+    if path.suffix.lower() not in suffixes:
+        problems.append(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; expected one of {', '.join(suffixes)}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        problems.append(f"folder {folder} does not exist; create it or choose another output path")
+    elif not os.access(folder, os.W_OK):
+        problems.append(f"folder {folder} is not writable; choose an output path you may write to")
+    elif path.is_dir():
+        problems.append(f"{path} is a folder; give a file name")
+    if problems:
+        raise ValidationError(f"{subject} {path}", problems)
+    return path
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path`` and rename it into place (no partial files)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save_figure(fig: Figure, path, *, dpi: int = PNG_DPI, metadata: dict | None = None) -> Path:
+    """Save as PDF (vector, text kept as text), PNG (``dpi``, default 300) or SVG, chosen by the suffix; atomic."""
+    path = check_output_path(path)
+    fmt = FORMATS[path.suffix.lower()]
+    given = {"Title": fig.get_label() or "zorgzones map"} | (metadata or {})
+    description = given.pop("Description", None)
+    if fmt == "pdf":
+        meta = {"Creator": "zorgzones", **{k: v for k, v in given.items() if k in ("Title", "Author", "Subject", "Keywords")}}
+        if description:
+            meta["Subject"] = description
+    elif fmt == "png":
+        meta = {"Software": "zorgzones", **{k: v for k, v in given.items() if k in ("Title", "Author")}}
+        if description:
+            meta["Description"] = description
+    else:
+        meta = {"Creator": "zorgzones", **{k: v for k, v in given.items() if k == "Title"}}
+        if description:
+            meta["Description"] = description
+
+    def write(tmp: Path) -> None:
+        with matplotlib.rc_context(RC):
+            fig.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else 72, metadata=meta)
+
+    return atomic_write(path, write)
+
+
+__all__ = ["print_map", "save_figure", "classify", "paper_inches", "display_geometries", "atomic_write", "check_output_path"]
