@@ -1,0 +1,81 @@
+"""Explore page: choropleth of an indicator, zones of a plan, services, key figures of a zone and the social map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import t
+from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values
+from zorgzones.plan_metrics import region_summary, zone_metrics
+
+st.header(t("explore_title"))
+
+params = st.query_params
+levels = list(common.EXPLORE_LEVELS)
+keys = indicator_keys("unit")
+left, middle, right = st.columns([1, 2, 2])
+level = left.selectbox(t("level"), levels, format_func=common.level_label, key="explore_level",
+                       index=levels.index(params["level"]) if params.get("level") in levels else 0)
+indicator = middle.selectbox(t("indicator"), keys, format_func=common.indicator_label, key="explore_indicator",
+                             index=keys.index(params["indicator"]) if params.get("indicator") in keys else keys.index("share_65plus"))
+params["level"], params["indicator"] = level, indicator
+with right:
+    plan = common.plan_picker(level, key=f"explore_plan_{level}")
+kinds_all = sorted(common.services()["service_type"].astype(str).unique())
+kinds = st.multiselect(t("service_types"), kinds_all, default=kinds_all, format_func=common.service_type_label,
+                       key="explore_kinds")
+if plan is None and common.plans() and not common.plans_of_level(level):
+    other = next(iter(common.plans().values()))
+    st.caption(t("plan_other_level", plan=other.name, plan_level=common.level_label(other.level)))
+
+common.show_map(common.web_map(level, indicator, plan, kinds), key="explore_map")
+
+units = common.units(level)
+if plan is not None:
+    context = common.metric_context(level)
+    metrics = zone_metrics(units, plan, context=context)
+    regions = region_summary(units, context=context)
+    st.subheader(t("key_figures"))
+    zone = st.selectbox(t("zone"), list(metrics.index), key="explore_zone",
+                        format_func=lambda z: f"{metrics.at[z, 'zone_name']} ({z})")
+    row = metrics.loc[[zone]]
+    region = row["regions"].iloc[0] if row["regions"].iloc[0] in regions.index else "all"
+    table = []
+    for key in KEY_FIGURES:
+        info = INDICATORS[key]
+        try:
+            zone_value = float(indicator_values(row, key).iloc[0])
+            region_value = float(indicator_values(regions.loc[[region]], key).iloc[0])
+        except ValueError:
+            continue
+        table.append({t("key_figure"): info.title(common.lang()), t("zone_value"): info.format(zone_value, common.lang()),
+                      t("region_value"): info.format(region_value, common.lang())})
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+
+st.subheader(t("social_map"))
+services = common.services()
+services = services[services["inside_region"].fillna(True).astype(bool)] if "inside_region" in services else services
+c1, c2, c3 = st.columns([2, 1, 1])
+query = c1.text_input(t("search"), key="social_search")
+kind = c2.selectbox(t("service_type"), [""] + kinds_all, key="social_kind",
+                    format_func=lambda k: common.service_type_label(k) if k else "-")
+table = pd.DataFrame({t("name"): services["name"].astype(str), t("col_type"): services["service_type"].map(common.service_type_label)})
+for column, label in (("address", "col_address"), ("city", "col_city"), ("capacity", "col_capacity"), ("active", "col_active")):
+    if column in services:
+        table[t(label)] = services[column]
+if plan is not None:
+    where = common.service_unit(level).reindex(services.index)
+    table[t("col_zone")] = where.map(plan.assignment).map(lambda z: plan.zone_name(z) if isinstance(z, str) else "").to_numpy()
+    zone_filter = c3.selectbox(t("zone"), [""] + plan.zone_ids, key="social_zone",
+                               format_func=lambda z: plan.zone_name(z) if z else t("all_zones"))
+    if zone_filter:
+        table = table[table[t("col_zone")] == plan.zone_name(zone_filter)]
+if kind:
+    table = table[table[t("col_type")] == common.service_type_label(kind)]
+if query:
+    text = table.drop(columns=[c for c in (t("col_capacity"), t("col_active")) if c in table]).fillna("").astype(str).agg(" ".join, axis=1)
+    table = table[text.str.contains(query, case=False, regex=False)]
+st.caption(t("n_services", n=len(table)))
+st.dataframe(table, hide_index=True, width="stretch", height=320)

@@ -1,0 +1,78 @@
+"""Export page: each file (print map, plenary pack, HTML map, data, plan table) is built only when its button is clicked."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import t
+from zorgzones import export
+from zorgzones.errors import ZorgzonesError
+from zorgzones.indicators import indicator_keys
+from zorgzones.zones import write_plan
+
+#: key -> (file suffix, MIME type)
+FORMATS = {
+    "exp_map_pdf": (".pdf", "application/pdf"),
+    "exp_map_png": (".png", "image/png"),
+    "exp_pack_pdf": (".pdf", "application/pdf"),
+    "exp_pack_pptx": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "exp_html": (".html", "text/html"),
+    "exp_gpkg": (".gpkg", "application/geopackage+sqlite3"),
+    "exp_xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "exp_plan_csv": (".csv", "text/csv"),
+}
+
+
+def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services: bool) -> None:
+    """Write one export file with the package's writer."""
+    bundle, lang = common.bundle(), common.lang()
+    if kind in ("exp_map_pdf", "exp_map_png"):
+        export.write_map(path, bundle, plan=plan, level=plan.level, indicator=indicator, paper=paper,
+                         with_services=with_services, lang=lang)
+    elif kind in ("exp_pack_pdf", "exp_pack_pptx"):
+        export.write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang)
+    elif kind == "exp_html":
+        export.write_html(path, bundle, plan=plan, level=plan.level, indicator=indicator, with_services=with_services,
+                          lang=lang, tiles=common.TILES)
+    elif kind in ("exp_gpkg", "exp_xlsx"):
+        export.write_data(path, bundle, plan, level=plan.level)
+    else:
+        write_plan(plan, path)
+
+
+st.header(t("export_title"))
+st.caption(t("export_hint"))
+c1, c2, c3 = st.columns([2, 2, 1])
+with c1:
+    level = st.selectbox(t("level"), list(common.PLAN_LEVELS), format_func=common.level_label, key="export_level")
+    plan = common.plan_picker(level, key=f"export_plan_{level}", with_none=False)
+keys = indicator_keys("unit")
+indicator = c2.selectbox(t("indicator"), keys, index=keys.index("share_65plus"), format_func=common.indicator_label,
+                         key="export_indicator")
+paper = c3.selectbox(t("paper"), ["A4", "A3"], key="export_paper")
+with_services = c2.checkbox(t("with_services"), value=True, key="export_services")
+if plan is None:
+    st.info(t("no_plan"))
+    st.stop()
+
+stem = "".join(ch if ch.isalnum() else "_" for ch in plan.name).strip("_") or "plan"
+for kind, (suffix, mime) in FORMATS.items():
+    what = t(kind)
+    left, right = st.columns([1, 2])
+    if left.button(t("build", what=what), key=f"build_{kind}"):
+        try:
+            with st.spinner(t("build", what=what)), tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"zorgzones_{stem}_{kind.removeprefix('exp_')}{suffix}"
+                build(kind, path, plan, indicator, paper, with_services)
+                st.session_state[f"export_{kind}"] = (path.name, path.read_bytes(), repr((plan.name, indicator, paper)))
+        except ZorgzonesError as exc:
+            common.show_error(exc)
+    ready = st.session_state.get(f"export_{kind}")
+    if ready is not None:
+        name, data, _ = ready
+        right.download_button(t("download", what=what), data=data, file_name=name, mime=mime, key=f"download_{kind}")
+        right.caption(t("built", name=name, size=f"{len(data) / 1024:,.0f}"))

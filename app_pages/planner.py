@@ -1,0 +1,185 @@
+"""Zone planner page: edit a plan unit by unit with a live metric panel, undo/redo, generate, save and compare plans."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import t
+from zorgzones import planstore
+from zorgzones.errors import ZorgzonesError
+from zorgzones.indicators import format_number
+from zorgzones.plan_checks import compare_plans, validate_plan
+from zorgzones.regionalize import generate_plans
+from zorgzones.settings import DEFAULT_BAND
+
+PANEL_COLUMNS = ["zone_name", "pop_total", "deviation_band", "in_band", "contiguous", "n_parts", "polsby_popper", "reock"]
+
+
+def band_style(row: pd.Series) -> list[str]:
+    """Population cells green inside the band, red outside."""
+    colour = "background-color: #d4edda" if row[t("col_in_band")] else "background-color: #f8d7da"
+    return [colour if column in (t("col_pop_total"), t("col_deviation_band")) else "" for column in row.index]
+
+
+def column_label(column: str) -> str:
+    label = t(f"col_{column}")
+    return column if label == f"col_{column}" else label
+
+
+def move(editor, unit_ids: list, zone_id: str) -> None:
+    """Button callback (runs before the widgets are drawn): move the units, then clear the selection."""
+    try:
+        editor.move(unit_ids, zone_id)
+    except ZorgzonesError as exc:
+        st.session_state["planner_error"] = exc
+        return
+    st.session_state["planner_message"] = t("moved", n=len(unit_ids), zone=editor.plan.zone_name(zone_id))
+    st.session_state["planner_units"] = []
+
+
+def number(value) -> str:
+    return format_number(value, 0, common.lang())
+
+
+st.header(t("planner_title"))
+plans = common.plans()
+editor = st.session_state.get("editor")
+if editor is not None and editor.plan.level not in common.PLAN_LEVELS:
+    editor = None
+
+with st.expander(t("start_from"), expanded=editor is None):
+    start_name = st.selectbox(t("plan"), list(plans), key="planner_start",
+                              format_func=lambda n: f"{n} ({common.level_label(plans[n].level)})")
+    if st.button(t("start"), key="planner_start_button") or (editor is None and start_name):
+        editor = common.start_editor(plans[start_name])
+if editor is None:
+    st.stop()
+
+plan = editor.plan
+units = common.units(plan.level)
+st.caption(t("editing", plan=plan.name))
+
+# the map comes first in the code so a click can pick a unit before the selection widget is drawn
+map_column, side = st.columns([3, 2])
+with map_column:
+    clicked = common.show_map(common.web_map(plan.level, "pop_total", plan), key="planner_map",
+                              returned_objects=["last_active_drawing"])
+feature = (clicked or {}).get("last_active_drawing")
+if feature and feature != st.session_state.get("planner_last_click"):
+    st.session_state["planner_last_click"] = feature
+    unit = common.unit_at(units, feature)
+    if unit is not None and unit in plan.assignment.index:
+        chosen = list(st.session_state.get("planner_units", []))
+        st.session_state["planner_units"] = chosen + ([unit] if unit not in chosen else [])
+        st.toast(t("clicked", unit=f"{units.at[unit, 'name']} ({unit})"))
+
+with side:
+    labels = {u: f"{units.at[u, 'name']} ({u}) - {plan.zone_name(z)}" for u, z in plan.assignment.items() if u in units.index}
+    selected = st.multiselect(t("units_to_move"), list(labels), format_func=labels.get, key="planner_units")
+    target = st.selectbox(t("target_zone"), plan.zone_ids, format_func=lambda z: f"{plan.zone_name(z)} ({z})",
+                          key="planner_target")
+    b1, b2, b3 = st.columns(3)
+    b1.button(t("move"), type="primary", disabled=not selected, key="planner_move", on_click=move, args=(editor, selected, target))
+    b2.button(t("undo"), disabled=not editor.can_undo, key="planner_undo", on_click=editor.undo)
+    b3.button(t("redo"), disabled=not editor.can_redo, key="planner_redo", on_click=editor.redo)
+    if st.session_state.get("planner_error") is not None:
+        common.show_error(st.session_state.pop("planner_error"))
+    if st.session_state.get("planner_message"):
+        st.success(st.session_state.pop("planner_message"))
+    summary = editor.summary()
+    k1, k2, k3 = st.columns(3)
+    k1.metric(t("zones_in_band"), f"{summary['zones_in_band']} / {summary['zones']}")
+    k2.metric(t("zones_contiguous"), f"{summary['zones_contiguous']} / {summary['zones']}")
+    k3.metric(t("mean_pp"), format_number(summary["mean_polsby_popper"], 2, common.lang()))
+    low, high = plan.min_population, plan.max_population
+    st.caption(f"{t('band')}: {number(low) if low else '-'} - {number(high) if high else '-'}")
+
+st.subheader(t("live_panel"))
+metrics = editor.metrics
+service_columns = [c for c in metrics.columns if c.startswith("n_") and c != "n_units" and c != "n_parts"]
+panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label)
+st.dataframe(panel.style.apply(band_style, axis=1).format(precision=2), height=300, width="stretch")
+report = validate_plan(units, plan, context=editor.context)
+st.subheader(t("problems"))
+if report.findings:
+    st.dataframe(report.to_frame(), hide_index=True, height=200, width="stretch")
+else:
+    st.success(t("no_problems"))
+
+with st.expander(t("generate")):
+    g1, g2, g3, g4 = st.columns(4)
+    gen_level = g1.selectbox(t("level"), list(common.PLAN_LEVELS), format_func=common.level_label, key="gen_level")
+    gen_min = g2.number_input(t("band_min"), min_value=0, value=int(DEFAULT_BAND[0]), step=5000, key="gen_min")
+    gen_max = g3.number_input(t("band_max"), min_value=0, value=int(DEFAULT_BAND[1]), step=5000, key="gen_max")
+    gen_n = g4.number_input(t("n_zones"), min_value=0, value=0, key="gen_n")
+    use_base = st.checkbox(t("base_plan"), value=False, key="gen_base", disabled=plan.level != gen_level)
+    seed = st.number_input(t("seed"), min_value=0, value=0, key="gen_seed")
+    if st.button(t("generate_button"), key="gen_button"):
+        try:
+            with st.spinner(t("generate_button")):
+                found, score = generate_plans(common.units(gen_level), min_population=gen_min or None, max_population=gen_max or None,
+                                              n_zones=gen_n or None, base_plan=plan if use_base and plan.level == gen_level else None,
+                                              seed=int(seed), name=f"generated {gen_min // 1000}k-{gen_max // 1000}k seed {seed}")[0]
+            common.add_plan(found)
+            common.start_editor(found)
+            st.session_state["planner_message"] = t("generated", plan=found.name, zones=score["zones"], inband=score["zones_in_band"])
+            st.rerun()
+        except ZorgzonesError as exc:
+            common.show_error(exc)
+
+st.subheader(t("scenarios"))
+region = common.bundle().title
+s1, s2 = st.columns(2)
+with s1:
+    name = st.text_input(t("scenario_name"), value=plan.name, key="scenario_name")
+    if st.button(t("save"), key="scenario_save"):
+        try:
+            stored = planstore.save_plan(plan, name, region=region)
+            st.success(t("saved", name=stored))
+        except ZorgzonesError as exc:
+            common.show_error(exc)
+with s2:
+    stored = planstore.list_plans(region=region)
+    if stored.empty:
+        st.info(t("no_scenarios"))
+    else:
+        pick = st.selectbox(t("saved_scenarios"), stored["name"].tolist(), key="scenario_pick")
+        l1, l2 = st.columns(2)
+        if l1.button(t("load"), key="scenario_load"):
+            try:
+                loaded = planstore.load_plan(pick)
+                loaded.name = common.add_plan(loaded)
+                common.start_editor(loaded)
+                st.session_state["planner_message"] = t("loaded", name=pick)
+                st.rerun()
+            except ZorgzonesError as exc:
+                common.show_error(exc)
+        if l2.button(t("delete"), key="scenario_delete"):
+            planstore.delete_plan(pick)
+            st.rerun()
+
+st.subheader(t("compare"))
+c1, c2 = st.columns(2)
+with c1:
+    plan_a = common.plan_picker(plan.level, key="compare_a", label=t("plan_a"), with_none=False)
+with c2:
+    plan_b = common.plan_picker(plan.level, key="compare_b", label=t("plan_b"), with_none=False)
+if st.button(t("compare_button"), key="compare_button") and plan_a is not None and plan_b is not None:
+    st.session_state["comparison"] = (plan_a, plan_b, compare_plans(units, plan_a, plan_b, context=editor.context))
+comparison = st.session_state.get("comparison")
+if comparison is not None and comparison[0].level == plan.level:
+    plan_a, plan_b, result = comparison
+    st.write(t("units_moved", n=result.summary["units_moved"], pop=number(result.summary["pop_moved"])))
+    st.dataframe(pd.DataFrame({plan_a.name: result.summary["plan_a"], plan_b.name: result.summary["plan_b"]}).astype(str),
+                 width="stretch")
+    m1, m2 = st.columns(2)
+    with m1:
+        common.show_map(common.web_map(plan.level, "pop_total", plan_a), key="compare_map_a", height=380)
+    with m2:
+        common.show_map(common.web_map(plan.level, "pop_total", plan_b), key="compare_map_b", height=380)
+    st.dataframe(result.zones, hide_index=True, height=260, width="stretch")
+    if len(result.moved):
+        moved = result.moved.assign(name=units["name"].reindex(result.moved["unit_id"]).to_numpy())
+        st.dataframe(moved, hide_index=True, height=200, width="stretch")
