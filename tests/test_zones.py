@@ -142,7 +142,7 @@ def test_dissolve_zones():
 def test_geographic_crs_is_refused():
     with pytest.raises(ValidationError, match="to_crs"):
         require_projected(grid().to_crs("EPSG:4326"))
-    with pytest.raises(ValidationError, match="missing"):
+    with pytest.raises(ValidationError, match="has no CRS"):
         dissolve_zones(grid().set_crs(None, allow_override=True), columns_plan(grid()))
 
 

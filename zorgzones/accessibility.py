@@ -53,7 +53,8 @@ def validate_cost_table(costs: pd.DataFrame, *, name: str = "costs") -> Report:
     return report
 
 
-def _check_weights(values, report: Report, *, name: str, what: str) -> None:
+def check_weights(values, report: Report, *, name: str, what: str) -> None:
+    """Add to ``report`` every problem of a non-negative numeric Series with a unique index (demand or supply)."""
     if not isinstance(values, pd.Series):
         report.problem(f"{name} is a {type(values).__name__}; expected a pandas Series of {what} indexed by id")
         return
@@ -264,8 +265,8 @@ def _codes(ids: pd.Series, index: pd.Index) -> np.ndarray:
 def _one_call(costs, demand, supply, report: Report, pair_weight) -> pd.Series:
     """Validate, code and compute once (no sparse matrices: one ``np.bincount`` per step)."""
     report.problems.extend(validate_cost_table(costs).problems)
-    _check_weights(demand, report, name="demand", what="(target) population")
-    _check_weights(supply, report, name="supply", what="capacity")
+    check_weights(demand, report, name="demand", what="(target) population")
+    check_weights(supply, report, name="supply", what="capacity")
     report.raise_if_problems()
     o, d, cost = _coded_pairs(costs, demand.index, supply.index, validate=True, table_checked=True)
     w = pair_weight(cost)
@@ -348,9 +349,9 @@ def ratios_by_service_type(
         if missing:
             report.problem(f"demand lacks target-population column(s) {missing} for the supply types; columns are {list(demand.columns)}")
         for column in supply.columns:
-            _check_weights(supply[column], report, name=f"supply[{column!r}]", what="capacity")
+            check_weights(supply[column], report, name=f"supply[{column!r}]", what="capacity")
             if column in demand.columns:
-                _check_weights(demand[column], report, name=f"demand[{column!r}]", what="target population")
+                check_weights(demand[column], report, name=f"demand[{column!r}]", what="target population")
         if steps is not None:
             _check_steps(steps, report)
         _check_cost_bound(max_cost, report, name="max_cost")
@@ -402,7 +403,7 @@ def nearest_service(costs: pd.DataFrame, *, origin_index: pd.Index | None = None
 def population_within(costs: pd.DataFrame, demand: pd.Series, *, max_cost: float) -> pd.Series:
     """Per origin: its (target) population when at least one service lies within ``max_cost``, else 0 (``.sum()`` = total reached)."""
     report = validate_cost_table(costs)
-    _check_weights(demand, report, name="demand", what="(target) population")
+    check_weights(demand, report, name="demand", what="(target) population")
     _check_cost_bound(max_cost, report, name="max_cost")
     report.raise_if_problems()
     reached_ids = costs.loc[costs["cost"].to_numpy(dtype=float) <= max_cost, "origin_id"].unique()

@@ -12,9 +12,9 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .accessibility import nearest_service, per_1000, population_within, two_step_fca, validate_cost_table
+from .accessibility import check_weights, nearest_service, per_1000, population_within, two_step_fca, validate_cost_table
 from .errors import Report
-from .travel import check_projected
+from .validation import check_projected
 
 # --------------------------------------------------------------------------- validation
 
@@ -25,21 +25,6 @@ def check_cost_table(costs: pd.DataFrame, report: Report, *, name: str = "costs"
     report.problems.extend(found.problems)
     if found.ok and costs.duplicated(["origin_id", "dest_id"]).any():
         report.problem(f"{name}: {int(costs.duplicated(['origin_id', 'dest_id']).sum())} duplicated (origin_id, dest_id) pair(s); keep one cost per pair")
-
-
-def check_weights(values: pd.Series, report: Report, *, name: str, what: str) -> None:
-    """Add to ``report`` every problem of a non-negative numeric Series with a unique index (demand or supply)."""
-    if not isinstance(values, pd.Series):
-        report.problem(f"{name} is a {type(values).__name__}; expected a pandas Series of {what}")
-        return
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() | (numbers < 0) | np.isinf(numbers)
-    if bad.any():
-        ids = [str(i) for i in values.index[bad][:5]]
-        report.problem(f"{name}: {int(bad.sum())} value(s) missing, negative or infinite (first ids {ids}); expected {what} >= 0")
-    if values.index.has_duplicates:
-        dups = [str(i) for i in values.index[values.index.duplicated()][:5]]
-        report.problem(f"{name}: duplicated ids {dups}; give one value per id")
 
 
 def check_threshold(value: float, report: Report, *, name: str = "max_cost") -> None:

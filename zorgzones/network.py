@@ -21,7 +21,7 @@ from scipy.sparse import csgraph
 
 from .errors import Report, ValidationError
 from .osm import MODES, RoadEdges, read_road_edges
-from .travel import check_projected
+from .validation import check_projected
 
 #: Speed (km/h) of the leg between a point and its snapped network node (walking to the car,
 #: riding onto the street, walking); its time is added to every network cost.

@@ -12,9 +12,11 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .coverage import check_cost_table, check_ids, check_threshold, check_weights, positions
+from .accessibility import check_weights
+from .coverage import check_cost_table, check_ids, check_threshold, positions
 from .errors import Report, ValidationError
-from .travel import check_projected, demand_points
+from .travel import demand_points
+from .validation import check_projected
 
 METHODS = ("greedy", "exact")
 

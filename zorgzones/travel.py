@@ -12,6 +12,7 @@ from scipy.spatial import cKDTree
 
 from .errors import Report, ValidationError
 from .settings import WORKING_CRS
+from .validation import check_projected
 
 #: Average door-to-door speed per mode in km/h for straight-line estimates (urban/rural mix in
 #: Flanders: car 40 km/h incl. junctions and parking, e-bike/bike mix 15 km/h, walking 4.8 km/h).
@@ -23,20 +24,6 @@ DETOUR_FACTOR = {"car": 1.3, "bike": 1.25, "walk": 1.2}
 MAX_FULL_PAIRS = 10_000_000
 #: Columns of every cost table built here (``cost`` equals ``travel_min``).
 COST_TABLE_COLUMNS = ("origin_id", "dest_id", "distance_m", "travel_min", "cost")
-
-
-def check_projected(frame, report: Report, *, name: str) -> None:
-    """Add a problem to ``report`` unless ``frame`` is a GeoDataFrame in a projected (metric) CRS."""
-    if not isinstance(frame, gpd.GeoDataFrame):
-        report.problem(f"{name} is a {type(frame).__name__}; expected a GeoDataFrame of points in {WORKING_CRS}")
-        return
-    if frame.crs is None:
-        report.problem(f"{name} has no CRS; expected {WORKING_CRS}. Set it with `.set_crs(...)` and reproject with `.to_crs('{WORKING_CRS}')`")
-    elif frame.crs.is_geographic:
-        report.problem(
-            f"{name} is in geographic coordinates ({frame.crs.to_string()}); distances need metres. "
-            f"Reproject with `.to_crs('{WORKING_CRS}')`"
-        )
 
 
 def _check_points(frame, report: Report, *, name: str) -> None:

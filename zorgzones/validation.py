@@ -27,6 +27,21 @@ def check_crs(frame: gpd.GeoDataFrame, report: Report) -> None:
         report.problem(f"the layer is in {frame.crs.to_string()} ({kind}), expected {WORKING_CRS}; use to_crs('{WORKING_CRS}')")
 
 
+def check_projected(frame, report: Report, *, name: str) -> None:
+    """Add a problem to ``report`` unless ``frame`` is a GeoDataFrame/GeoSeries in a projected (metric) CRS.
+
+    The one guard of the analysis layers: all geometry maths happens in metres (EPSG:31370)."""
+    if not isinstance(frame, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        report.problem(f"{name} is a {type(frame).__name__}; expected a GeoDataFrame in {WORKING_CRS}")
+        return
+    if frame.crs is None:
+        report.problem(f"{name} has no CRS; expected a projected CRS in metres ({WORKING_CRS}). "
+                       f"Set it with `.set_crs(...)` and reproject with `.to_crs('{WORKING_CRS}')`")
+    elif frame.crs.is_geographic:
+        report.problem(f"{name} is in geographic coordinates (CRS is {frame.crs.to_string()}); expected a projected CRS "
+                       f"in metres ({WORKING_CRS}). Reproject with `.to_crs('{WORKING_CRS}')`")
+
+
 def check_ids(ids: pd.Series, report: Report, *, what: str = "id", known: set | None = None) -> None:
     """Empty, duplicate and (when ``known`` is given) unknown identifiers."""
     text = ids.astype("string").str.strip()

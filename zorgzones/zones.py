@@ -10,8 +10,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zorgzones.errors import ValidationError
-from zorgzones.settings import LEVELS, WORKING_CRS
+from zorgzones.errors import Report, ValidationError
+from zorgzones.settings import LEVELS
+from zorgzones.validation import check_projected
 
 #: Id patterns of each level (used to recognise a plan written for another level).
 LEVEL_PATTERNS = {
@@ -156,13 +157,10 @@ def guess_level(unit_ids) -> str | None:
 
 
 def require_projected(units: gpd.GeoDataFrame, subject: str = "units") -> None:
-    """Refuse frames without a projected CRS (all geometry maths happens in EPSG:31370)."""
-    crs = getattr(units, "crs", None)
-    if crs is None or crs.is_geographic:
-        given = str(crs) if crs is not None else "missing"
-        raise ValidationError(subject, [f"CRS is {given}; expected a projected CRS in metres "
-                                        f"({WORKING_CRS}). Use `units.to_crs('{WORKING_CRS}')` first"])
-
+    """Raise unless ``units`` has a projected CRS (all geometry maths happens in EPSG:31370)."""
+    report = Report(subject)
+    check_projected(units, report, name=subject)
+    report.raise_if_problems()
 
 def read_plan(path, *, level: str | None = None, name: str | None = None) -> Plan:
     """Read a plan from CSV (``,`` or ``;``), XLSX (first sheet or sheet ``assignment``) or GeoPackage (table ``assignment``)."""
