@@ -42,7 +42,7 @@ def register(subparsers) -> None:
     access.add_argument("--province", action="append", default=None, metavar="ID",
                         help="report only units of this province (NIS code; repeatable); catchments still use the whole region")
     access.add_argument("--plan", default=None, help="zone plan in the bundle (e.g. elz) for a per-zone summary")
-    access.add_argument("--out", type=Path, default=None, help="write per-point results (.csv, .gpkg); zones go to a second file/layer")
+    access.add_argument("-o", "--out", "--output", dest="out", type=Path, default=None, help="write per-point results (.csv, .gpkg); zones go to a second file/layer")
     access.add_argument("--quiet", action="store_true", help="no progress bar")
     add_data_dir(access)
     add_json(access)

@@ -39,7 +39,7 @@ def _add_common(parser) -> None:
                         help="only units of this province (NIS code, e.g. 70000); repeatable; default the whole region")
     parser.add_argument("--services-file", type=Path, default=None,
                         help="use your own services list (CSV/XLSX with x/y or lon/lat, GeoPackage, GeoJSON) instead of the bundle's")
-    parser.add_argument("--out", type=Path, default=None, help="write results: .csv, .gpkg or .xlsx")
+    parser.add_argument("-o", "--out", "--output", dest="out", type=Path, default=None, help="write results: .csv, .gpkg or .xlsx")
     add_data_dir(parser)
     add_json(parser)
 

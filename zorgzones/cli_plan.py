@@ -43,14 +43,14 @@ def register(subparsers) -> None:
     metrics = commands.add_parser("metrics", help="zone metrics of a plan")
     metrics.add_argument("plan")
     common(metrics)
-    metrics.add_argument("--output", type=Path, default=None, help="write the table (.csv or .xlsx)")
+    metrics.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
     metrics.set_defaults(func=run_metrics)
 
     compare = commands.add_parser("compare", help="compare two plans of the same units")
     compare.add_argument("plan_a")
     compare.add_argument("plan_b")
     common(compare)
-    compare.add_argument("--output", type=Path, default=None, help="write the zone-by-zone table (.csv or .xlsx)")
+    compare.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the zone-by-zone table (.csv or .xlsx)")
     compare.set_defaults(func=run_compare)
 
     generate = commands.add_parser("generate", help="generate plans inside a population band")
@@ -60,7 +60,7 @@ def register(subparsers) -> None:
     generate.add_argument("--base", default=None, help="plan file or bundle plan name to stay close to")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--alternatives", type=int, default=1)
-    generate.add_argument("--output", type=Path, default=None,
+    generate.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None,
                           help="write the best plan (.csv, .xlsx, .gpkg); alternatives get -2, -3 … suffixes")
     generate.set_defaults(func=run_generate)
 
