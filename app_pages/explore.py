@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import t
+from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values
 from zorgzones.plan_metrics import region_summary, zone_metrics
 
@@ -14,7 +15,8 @@ st.header(t("explore_title"))
 
 params = st.query_params
 levels = list(common.EXPLORE_LEVELS)
-keys = indicator_keys("unit")
+kinds_all = sorted(common.services()["service_type"].astype(str).unique())
+keys = indicator_keys("unit", service_types=kinds_all)  # travel time and supply per 1,000 for the service types present
 left, middle, right = st.columns([1, 2, 2])
 level = left.selectbox(t("level"), levels, format_func=common.level_label, key="explore_level",
                        index=levels.index(params["level"]) if params.get("level") in levels else 0)
@@ -23,14 +25,20 @@ indicator = middle.selectbox(t("indicator"), keys, format_func=common.indicator_
 params["level"], params["indicator"] = level, indicator
 with right:
     plan = common.plan_picker(level, key=f"explore_plan_{level}")
-kinds_all = sorted(common.services()["service_type"].astype(str).unique())
 kinds = st.multiselect(t("service_types"), kinds_all, default=kinds_all, format_func=common.service_type_label,
                        key="explore_kinds")
 if plan is None and common.plans() and not common.plans_of_level(level):
     other = next(iter(common.plans().values()))
     st.caption(t("plan_other_level", plan=other.name, plan_level=common.level_label(other.level)))
 
-common.show_map(common.web_map(level, indicator, plan, kinds), key="explore_map")
+if INDICATORS[indicator].service_type is not None:
+    st.caption(t("access_indicator_note"))
+try:
+    fmap = common.web_map(level, indicator, plan, kinds)
+except ZorgzonesError as exc:  # e.g. uploaded services of a type without any capacity
+    common.show_error(exc)
+else:
+    common.show_map(fmap, key="explore_map")
 
 units = common.units(level)
 if plan is not None:

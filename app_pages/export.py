@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import t
-from zorgzones import export
+from zorgzones import export, export_pack
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import indicator_keys
 from zorgzones.zones import write_plan
@@ -34,7 +34,7 @@ def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services
         export.write_map(path, bundle, plan=plan, level=plan.level, indicator=indicator, paper=paper,
                          with_services=with_services, lang=lang)
     elif kind in ("exp_pack_pdf", "exp_pack_pptx"):
-        export.write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang)
+        export_pack.write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang)
     elif kind == "exp_html":
         export.write_html(path, bundle, plan=plan, level=plan.level, indicator=indicator, with_services=with_services,
                           lang=lang, tiles=common.TILES)

@@ -1,4 +1,4 @@
-"""Zone planner page: edit a plan unit by unit with a live metric panel, undo/redo, generate, save and compare plans."""
+"""Zone planner page: edit a plan (move units, merge and split zones) with a live metric panel, undo/redo, generate, save and compare plans."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ from zorgzones.settings import DEFAULT_BAND
 PANEL_COLUMNS = ["zone_name", "pop_total", "deviation_band", "in_band", "contiguous", "n_parts", "polsby_popper", "reock"]
 
 
-def band_style(row: pd.Series) -> list[str]:
-    """Population cells green inside the band, red outside."""
-    colour = "background-color: #d4edda" if row[t("col_in_band")] else "background-color: #f8d7da"
-    return [colour if column in (t("col_pop_total"), t("col_deviation_band")) else "" for column in row.index]
+def band_styles(panel: pd.DataFrame) -> pd.DataFrame:
+    """Population cells green inside the band, red outside (one style per cell, for ``Styler.apply(axis=None)``)."""
+    inside = panel[t("col_in_band")].eq(True).to_numpy()
+    styles = pd.DataFrame("", index=panel.index, columns=panel.columns)
+    for column in (t("col_pop_total"), t("col_deviation_band")):
+        styles[column] = ["background-color: #d4edda" if ok else "background-color: #f8d7da" for ok in inside]
+    return styles
 
 
 def column_label(column: str) -> str:
@@ -39,8 +42,113 @@ def move(editor, unit_ids: list, zone_id: str) -> None:
     st.session_state["planner_units"] = []
 
 
+def merge(editor, zone_id: str, other: str) -> None:
+    """Button callback: every unit of zone ``other`` joins ``zone_id`` (undo-able)."""
+    names = (editor.plan.zone_name(zone_id), editor.plan.zone_name(other))
+    try:
+        editor.merge(zone_id, other)
+    except ZorgzonesError as exc:
+        st.session_state["planner_error"] = exc
+        return
+    st.session_state["planner_message"] = t("merged", zone=names[0], other=names[1])
+
+
+def split(editor, zone_id: str, selected: list) -> None:
+    """Button callback: the selected units of ``zone_id`` become a new zone; without any, two contiguous halves."""
+    before = set(editor.plan.zone_ids)
+    chosen = [u for u in selected if editor.plan.assignment.get(u) == zone_id]
+    try:
+        new_plan = editor.split(zone_id, chosen or None)
+    except ZorgzonesError as exc:
+        st.session_state["planner_error"] = exc
+        return
+    new_zone = next(iter(set(new_plan.zone_ids) - before), zone_id)
+    n = int((new_plan.assignment == new_zone).sum())
+    st.session_state["planner_message"] = t("split_done", zone=new_plan.zone_name(zone_id), n=n, new=new_plan.zone_name(new_zone))
+    st.session_state["planner_units"] = []
+
+
+def pick_clicked(units, plan, clicked: dict | None) -> None:
+    """A unit polygon clicked on the map joins the selection (each click once)."""
+    feature = (clicked or {}).get("last_active_drawing")
+    if feature and feature != st.session_state.get("planner_last_click"):
+        st.session_state["planner_last_click"] = feature
+        unit = common.unit_at(units, feature)
+        if unit is not None and unit in plan.assignment.index:
+            chosen = list(st.session_state.get("planner_units", []))
+            st.session_state["planner_units"] = chosen + ([unit] if unit not in chosen else [])
+            st.toast(t("clicked", unit=f"{units.at[unit, 'name']} ({unit})"))
+
+
 def number(value) -> str:
     return format_number(value, 0, common.lang())
+
+
+def zone_label(plan, zone_id: str) -> str:
+    return f"{plan.zone_name(zone_id)} ({zone_id})"
+
+
+@st.fragment
+def editing(editor) -> None:
+    """Map, selection, edit buttons, live panel and findings. A fragment: an edit (or a click on the map) reruns only
+    this part of the page, not the generator, scenarios and comparison below."""
+    plan = editor.plan
+    units = common.units(plan.level)
+    # a click on the map arrives (streamlit-folium copies it to session_state["planner_map"]) before this run: it joins the
+    # selection first, so the map below already outlines it; the map comes before the selection widget for the same reason
+    pick_clicked(units, plan, st.session_state.get("planner_map"))
+    map_column, side = st.columns([3, 2])
+    with map_column:
+        # the base map (units, no plan) is cached and stays in its frame; only the zone layer is redrawn after an edit
+        clicked = common.show_map(common.web_map(plan.level, "pop_total", None), key="planner_map",
+                                  returned_objects=["last_active_drawing"],
+                                  layers=[common.zone_layer(plan, selected=st.session_state.get("planner_units", []))])
+    pick_clicked(units, plan, clicked)
+
+    with side:
+        known = plan.assignment[plan.assignment.index.isin(units.index)]
+        zone_names = {z: plan.zone_name(z) for z in plan.zone_ids}
+        labels = {u: f"{name} ({u}) - {zone_names.get(z, z)}"
+                  for u, z, name in zip(known.index, known.to_numpy(), units["name"].reindex(known.index).to_numpy())}
+        selected = st.multiselect(t("units_to_move"), list(labels), format_func=labels.get, key="planner_units")
+        target = st.selectbox(t("target_zone"), plan.zone_ids, format_func=lambda z: f"{plan.zone_name(z)} ({z})",
+                              key="planner_target")
+        b1, b2, b3 = st.columns(3)
+        b1.button(t("move"), type="primary", disabled=not selected, key="planner_move", on_click=move, args=(editor, selected, target))
+        b2.button(t("undo"), disabled=not editor.can_undo, key="planner_undo", on_click=editor.undo)
+        b3.button(t("redo"), disabled=not editor.can_redo, key="planner_redo", on_click=editor.redo)
+        with st.expander(t("zone_ops")):
+            m1, m2 = st.columns(2)
+            keep = m1.selectbox(t("merge_keep"), plan.zone_ids, format_func=lambda z: zone_label(plan, z), key="planner_merge_keep")
+            others = [z for z in plan.zone_ids if z != keep]
+            other = m2.selectbox(t("merge_other"), others, format_func=lambda z: zone_label(plan, z), key="planner_merge_other")
+            st.button(t("merge"), key="planner_merge", disabled=other is None, on_click=merge, args=(editor, keep, other))
+            to_split = st.selectbox(t("split_zone"), plan.zone_ids, format_func=lambda z: zone_label(plan, z),
+                                    key="planner_split_zone", help=t("split_help"))
+            st.button(t("split"), key="planner_split", on_click=split, args=(editor, to_split, selected))
+        if st.session_state.get("planner_error") is not None:
+            common.show_error(st.session_state.pop("planner_error"))
+        if st.session_state.get("planner_message"):
+            st.success(st.session_state.pop("planner_message"))
+        summary = editor.summary()
+        k1, k2, k3 = st.columns(3)
+        k1.metric(t("zones_in_band"), f"{summary['zones_in_band']} / {summary['zones']}")
+        k2.metric(t("zones_contiguous"), f"{summary['zones_contiguous']} / {summary['zones']}")
+        k3.metric(t("mean_pp"), format_number(summary["mean_polsby_popper"], 2, common.lang()))
+        low, high = plan.min_population, plan.max_population
+        st.caption(f"{t('band')}: {number(low) if low else '-'} - {number(high) if high else '-'}")
+
+    st.subheader(t("live_panel"))
+    metrics = editor.metrics
+    service_columns = [c for c in metrics.columns if c.startswith("n_") and c != "n_units" and c != "n_parts"]
+    panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label)
+    st.dataframe(panel.style.apply(band_styles, axis=None).format(precision=2), height=300, width="stretch")
+    report = validate_plan(units, plan, context=editor.context)
+    st.subheader(t("problems"))
+    if report.findings:
+        st.dataframe(report.to_frame(), hide_index=True, height=200, width="stretch")
+    else:
+        st.success(t("no_problems"))
 
 
 st.header(t("planner_title"))
@@ -61,52 +169,7 @@ plan = editor.plan
 units = common.units(plan.level)
 st.caption(t("editing", plan=plan.name))
 
-# the map comes first in the code so a click can pick a unit before the selection widget is drawn
-map_column, side = st.columns([3, 2])
-with map_column:
-    clicked = common.show_map(common.web_map(plan.level, "pop_total", plan), key="planner_map",
-                              returned_objects=["last_active_drawing"])
-feature = (clicked or {}).get("last_active_drawing")
-if feature and feature != st.session_state.get("planner_last_click"):
-    st.session_state["planner_last_click"] = feature
-    unit = common.unit_at(units, feature)
-    if unit is not None and unit in plan.assignment.index:
-        chosen = list(st.session_state.get("planner_units", []))
-        st.session_state["planner_units"] = chosen + ([unit] if unit not in chosen else [])
-        st.toast(t("clicked", unit=f"{units.at[unit, 'name']} ({unit})"))
-
-with side:
-    labels = {u: f"{units.at[u, 'name']} ({u}) - {plan.zone_name(z)}" for u, z in plan.assignment.items() if u in units.index}
-    selected = st.multiselect(t("units_to_move"), list(labels), format_func=labels.get, key="planner_units")
-    target = st.selectbox(t("target_zone"), plan.zone_ids, format_func=lambda z: f"{plan.zone_name(z)} ({z})",
-                          key="planner_target")
-    b1, b2, b3 = st.columns(3)
-    b1.button(t("move"), type="primary", disabled=not selected, key="planner_move", on_click=move, args=(editor, selected, target))
-    b2.button(t("undo"), disabled=not editor.can_undo, key="planner_undo", on_click=editor.undo)
-    b3.button(t("redo"), disabled=not editor.can_redo, key="planner_redo", on_click=editor.redo)
-    if st.session_state.get("planner_error") is not None:
-        common.show_error(st.session_state.pop("planner_error"))
-    if st.session_state.get("planner_message"):
-        st.success(st.session_state.pop("planner_message"))
-    summary = editor.summary()
-    k1, k2, k3 = st.columns(3)
-    k1.metric(t("zones_in_band"), f"{summary['zones_in_band']} / {summary['zones']}")
-    k2.metric(t("zones_contiguous"), f"{summary['zones_contiguous']} / {summary['zones']}")
-    k3.metric(t("mean_pp"), format_number(summary["mean_polsby_popper"], 2, common.lang()))
-    low, high = plan.min_population, plan.max_population
-    st.caption(f"{t('band')}: {number(low) if low else '-'} - {number(high) if high else '-'}")
-
-st.subheader(t("live_panel"))
-metrics = editor.metrics
-service_columns = [c for c in metrics.columns if c.startswith("n_") and c != "n_units" and c != "n_parts"]
-panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label)
-st.dataframe(panel.style.apply(band_style, axis=1).format(precision=2), height=300, width="stretch")
-report = validate_plan(units, plan, context=editor.context)
-st.subheader(t("problems"))
-if report.findings:
-    st.dataframe(report.to_frame(), hide_index=True, height=200, width="stretch")
-else:
-    st.success(t("no_problems"))
+editing(editor)
 
 with st.expander(t("generate")):
     g1, g2, g3, g4 = st.columns(4)

@@ -30,7 +30,7 @@ matplotlib.use("Agg")
 
 from pypdf import PdfReader  # noqa: E402
 
-from zorgzones import export  # noqa: E402
+from zorgzones import export, export_pack  # noqa: E402
 from zorgzones.bundle import load_bundle  # noqa: E402
 from zorgzones.zones import Plan  # noqa: E402
 
@@ -87,13 +87,13 @@ def main() -> int:
         naive_pages = len(PdfReader(tmp / "naive.pdf").pages)
         rows.append({"case": "naive GeoPandas pack (peer baseline)", "seconds": seconds, "pages": naive_pages,
                      "bytes": (tmp / "naive.pdf").stat().st_size})
-        seconds, out = timed(lambda: export.write_pack(tmp / "pack.pdf", bundle, plan))
+        seconds, out = timed(lambda: export_pack.write_pack(tmp / "pack.pdf", bundle, plan))
         reader = PdfReader(out)
         rows.append({"case": "zorgzones plenary pack PDF", "seconds": seconds, "pages": len(reader.pages),
                      "bytes": out.stat().st_size})
-        data = export.pack_data(bundle, plan)
+        data = export_pack.pack_data(bundle, plan)
         names_ok = all(name in reader.pages[i].extract_text() for i, name in enumerate(data.zones["zone_name"], start=1))
-        seconds, out = timed(lambda: export.write_pack(tmp / "pack.pptx", bundle, plan))
+        seconds, out = timed(lambda: export_pack.write_pack(tmp / "pack.pptx", bundle, plan))
         rows.append({"case": "zorgzones plenary deck PPTX", "seconds": seconds, "bytes": out.stat().st_size})
         seconds, out = timed(lambda: export.write_html(tmp / "map.html", bundle, plan=plan))
         rows.append({"case": "zorgzones HTML map", "seconds": seconds, "bytes": out.stat().st_size})

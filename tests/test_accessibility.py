@@ -489,3 +489,40 @@ def test_services_without_coordinates_or_beyond_the_buffer_are_listed(tmp_path, 
     monkeypatch.setattr(cli_access, "load_bundle", lambda data_dir: demo)
     code, summary, _ = run_cli(["access", "--data-dir", str(tmp_path), "--method", "2sfca", "--json"], capsys)
     assert code == 0 and any("far-away" in note and "outside the region" in note for note in summary["notes"])
+
+
+# --------------------------------------------------------------------------- per-unit indicators for maps
+
+
+def test_unit_access_travel_time_and_supply_by_hand():
+    """Three 1 km squares in a row (centres 1 km apart), one pharmacy in the first and a 100-bed hospital in the last.
+    Car: detour 1.3 at 40 km/h = 666.7 m/min, so 1 km straight is 1.95 min."""
+    from shapely.geometry import Point, box
+
+    from zorgzones.access_summary import unit_access
+
+    units = gpd.GeoDataFrame({"pop_total": [1000.0, 2000.0, 3000.0]}, index=pd.Index(["u0", "u1", "u2"], name="unit_id"),
+                             geometry=[box(150_000 + i * 1000, 170_000, 151_000 + i * 1000, 171_000) for i in range(3)],
+                             crs="EPSG:31370")
+    services = gpd.GeoDataFrame({"service_type": ["pharmacy", "hospital", "pharmacy"], "capacity": [np.nan, 100.0, 5.0],
+                                 "active": [True, True, False]}, index=["p1", "h1", "p_closed"],
+                                geometry=[Point(150_500, 170_500), Point(152_500, 170_500), Point(152_500, 170_500)],
+                                crs="EPSG:31370")
+    pharmacy = unit_access(units, services, service_type="pharmacy", catchment_minutes=3.0)
+    minute = 1000 * 1.3 / (40_000 / 60)
+    assert pharmacy["travel_min"].tolist() == pytest.approx([0.0, minute, 2 * minute])  # u2 beyond 3 min: found by widening
+    # 2SFCA within 3 min: the pharmacy (capacity 1 per site) serves u0 + u1 = 3,000 people; u2 has none in reach;
+    # the closed pharmacy next to u2 does not count
+    assert pharmacy["supply_per_1000"].tolist() == pytest.approx([1000 / 3000, 1000 / 3000, 0.0])
+    hospital = unit_access(units, services, service_type="hospital")  # 30 min: the 100 beds serve all 6,000 people
+    assert hospital["travel_min"].tolist() == pytest.approx([2 * minute, minute, 0.0])
+    assert hospital["supply_per_1000"].tolist() == pytest.approx([100 / 6.0] * 3)
+    assert list(hospital.index) == ["u0", "u1", "u2"] and hospital["target_pop"].sum() == 6000
+    with pytest.raises(ValidationError, match="no active 'pharmacy' service"):
+        unit_access(units, services[services.index == "p_closed"], service_type="pharmacy")
+    far = unit_access(units, services, service_type="pharmacy", catchment_minutes=1.0, max_minutes=3.0)
+    assert far["travel_min"].isna().tolist() == [False, False, True]  # 3.9 min > max_minutes: no nearest time
+    abroad = services.assign(inside_region=[True, False, True])  # the hospital lies beyond the border
+    hospital = unit_access(units, abroad, service_type="hospital")
+    assert hospital["travel_min"].tolist() == pytest.approx([2 * minute, minute, 0.0])  # people still go there
+    assert hospital["supply_per_1000"].tolist() == [0.0, 0.0, 0.0]  # but its beds serve people we do not count

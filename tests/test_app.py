@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from zorgzones import maps, planstore
 from zorgzones.bundle import load_bundle
 from zorgzones.uploads import read_services_file
+from zorgzones.zones import Plan
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EVIL = "<img src=x onerror=alert(1)>"
@@ -161,6 +163,106 @@ def test_planner_generates_a_plan(monkeypatch, tmp_path):
     assert any("binnen de band" in s for s in _texts(at.success))
 
 
+def _map_args(at: AppTest) -> dict:
+    """What the page gave streamlit-folium: ``script`` (the base map), ``feature_group`` (the layer drawn over it), ..."""
+    maps_drawn = at.get("component_instance")
+    assert len(maps_drawn) == 1
+    return json.loads(maps_drawn[0].proto.json_args)
+
+
+def test_frozen_map_with_a_zone_layer_sends_the_same_base_map_and_keeps_nothing(monkeypatch, demo_bundle):
+    import streamlit_folium
+
+    from app_pages import common
+
+    sent = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kwargs: sent.append(kwargs))
+    units, plan = demo_bundle.units("municipality"), Plan.from_bundle(demo_bundle, "elz")
+    fmap = maps.web_map(units, indicator="pop_total")
+    fmap.get_root().render()
+    fmap = common._frozen(fmap)  # as cached by the app
+    display = maps.display_coverage(units, level="municipality")
+    zones = maps.zone_shapes(display, plan)
+    root, sizes = fmap.get_root(), set()
+    for i in range(4):  # four reruns, each with another selected unit
+        common.show_map(fmap, key="m", layers=[maps.zone_layer(zones, selected=display.iloc[[i]].to_crs(4326))])
+        sizes.add((len(fmap._children), len(root.script._children), len(root.header._children), len(root.html._children)))
+    assert len(sizes) == 1  # the layers are dropped from the cached map after each call
+    assert len({s["script"] for s in sent}) == 1 and len({s["key"] for s in sent}) == 1  # the base map frame stays
+    assert len({s["feature_group"] for s in sent}) == 4  # only the layer changes
+    assert "map_div.addLayer(feature_group_feature_group_0)" in sent[-1]["feature_group"]
+    assert plan.zone_name(plan.zone_ids[0]) in sent[-1]["feature_group"]
+
+
+def test_planner_move_redraws_only_the_zone_layer(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path, "planner")
+    before = _map_args(at)
+    plan = at.session_state["editor"].plan
+    assert all(plan.zone_name(z) in before["feature_group"] for z in plan.zone_ids)  # zone labels in the layer
+    assert plan.zone_name(plan.zone_ids[0]) not in before["script"]  # the base map has no plan in it
+    unit, zone, target = _move_first_unit(at)
+    after = _map_args(at)
+    assert after["script"] == before["script"] and after["key"] == before["key"]  # same base map: its frame stays
+    assert after["feature_group"] != before["feature_group"]  # new outlines
+    assert "#1565c0" not in after["feature_group"]  # nothing selected after the move
+    at.multiselect(key="planner_units").set_value([unit]).run()
+    selected = _map_args(at)
+    assert "#1565c0" in selected["feature_group"] and selected["script"] == before["script"]  # the selection is outlined
+
+
+def test_planner_merges_and_splits_zones_with_undo(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path, "planner")
+    plan = at.session_state["editor"].plan
+    zones, n_units = plan.zone_ids, plan.assignment.value_counts()
+    at.selectbox(key="planner_merge_keep").set_value(zones[0]).run()
+    at.selectbox(key="planner_merge_other").set_value(zones[1]).run()
+    at.button(key="planner_merge").click().run()
+    assert not at.exception
+    merged = at.session_state["editor"].plan
+    assert merged.zone_ids == [z for z in zones if z != zones[1]]
+    assert (merged.assignment == zones[0]).sum() == n_units[zones[0]] + n_units[zones[1]]
+    assert any("opgegaan in" in s for s in _texts(at.success))
+    at.button(key="planner_undo").click().run()
+    assert at.session_state["editor"].plan.assignment.equals(plan.assignment)
+
+    at.selectbox(key="planner_split_zone").set_value(zones[2]).run()
+    at.button(key="planner_split").click().run()  # no selection: two contiguous halves
+    assert not at.exception
+    halves = at.session_state["editor"].plan
+    new = f"{zones[2]}-2"
+    assert set(halves.zone_ids) == set(zones) | {new}
+    assert (halves.assignment == zones[2]).sum() + (halves.assignment == new).sum() == n_units[zones[2]]
+    assert (halves.assignment == new).sum() >= 1 and (halves.assignment == zones[2]).sum() >= 1
+    metrics = at.session_state["editor"].metrics
+    assert metrics.loc[[zones[2], new], "contiguous"].all()  # the halves are drawn along the adjacency graph
+    at.button(key="planner_undo").click().run()
+    assert at.session_state["editor"].plan.assignment.equals(plan.assignment)
+
+    unit = plan.assignment.index[plan.assignment == zones[3]][0]
+    at.multiselect(key="planner_units").set_value([unit]).run()
+    at.selectbox(key="planner_split_zone").set_value(zones[3]).run()
+    at.button(key="planner_split").click().run()  # the selected unit becomes the new zone
+    split = at.session_state["editor"].plan
+    assert split.assignment[split.assignment == f"{zones[3]}-2"].index.tolist() == [unit]
+    assert any("gesplitst" in s for s in _texts(at.success)) and at.session_state["planner_units"] == []
+    at.button(key="planner_undo").click().run()
+    at.button(key="planner_redo").click().run()
+    assert at.session_state["editor"].plan.assignment.equals(split.assignment)
+
+
+def test_explore_shows_travel_time_and_supply_indicators(monkeypatch, tmp_path, demo_bundle):
+    at = _app(monkeypatch, tmp_path)
+    options = at.selectbox(key="explore_indicator").options
+    assert {"Reistijd naar de dichtstbijzijnde apotheek (minuten met de auto, rechte lijn)",
+            "Ziekenhuisbedden per 1.000 inwoners (2SFCA, 30 min)"} <= set(options)
+    at.selectbox(key="explore_indicator").set_value("travel_min_pharmacy").run()
+    assert not at.exception and at.query_params["indicator"] == "travel_min_pharmacy"
+    assert any(c.startswith("Reistijd hemelsbreed") for c in _texts(at.caption))
+    assert "Reistijd naar de dichtstbijzijnde apotheek" in _map_args(at)["script"]  # legend of the new indicator
+    at.selectbox(key="explore_indicator").set_value("supply_per_1000_hospital").run()
+    assert not at.exception
+
+
 # -- export ---------------------------------------------------------------------------------------------------
 def test_export_builds_files_only_on_click(monkeypatch, tmp_path):
     at = _app(monkeypatch, tmp_path, "export")
@@ -243,6 +345,28 @@ def test_a_clicked_unit_polygon_is_found_and_other_features_are_ignored(demo_bun
     assert unit_at(units, {"properties": {"_name": "x"}, "geometry": None}) is None
 
 
+def test_show_map_loads_the_vendored_assets_and_sends_the_same_map_every_rerun(monkeypatch, demo_bundle):
+    import streamlit_folium
+
+    from app_pages import common
+    from zorgzones import webassets
+
+    sent = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kwargs: sent.append(kwargs))
+    units = demo_bundle.units("municipality")
+    fmap = maps.web_map(units, plan=Plan.from_bundle(demo_bundle, "elz"), services=demo_bundle.services(), cluster_threshold=0)
+    fmap.get_root().render()  # as cached by the app
+    for _ in range(3):  # three reruns on the same cached map
+        common.show_map(fmap, key="m")
+    assert len({s["script"] for s in sent}) == 1 and len({s["key"] for s in sent}) == 1  # same map: the frame stays
+    assert "geo_json_div" in sent[0]["script"]  # streamlit-folium's names, consistent across reruns
+    links = sent[0]["js_links"] + sent[0]["css_links"]
+    assert len(links) == 6 and not any(url.startswith("http") for url in links)  # Leaflet, jQuery, clusters: no CDN, no d3
+    assert all(url.startswith(common.MAP_ASSETS_URL) for url in links)
+    assert all((webassets.ASSETS_DIR / url.removeprefix(common.MAP_ASSETS_URL)).is_file() for url in links)
+    assert common.MAP_ASSETS_URL == f"../{common.MAP_ASSETS.name}/" and Path(common.MAP_ASSETS.path) == webassets.ASSETS_DIR
+
+
 # -- real bundle ----------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_pages_on_real_bundle(monkeypatch, bundle_dir):
@@ -266,6 +390,31 @@ def test_pages_on_real_bundle(monkeypatch, bundle_dir):
     assert not at.exception
     assert not at.error and any(s.startswith("Echte regiobundel") for s in _texts(at.success))
     assert at.dataframe[1].value.shape[0] >= 5  # one row per public source
+
+
+@pytest.mark.slow
+def test_explore_travel_time_supply_and_neighbourhoods_on_real_bundle(monkeypatch, bundle_dir, bundle):
+    from zorgzones.access_summary import unit_access
+
+    at = _app(monkeypatch, bundle_dir)
+    for key in ("travel_min_pharmacy", "supply_per_1000_pharmacy", "travel_min_hospital", "supply_per_1000_hospital"):
+        at.selectbox(key="explore_indicator").set_value(key).run()
+        assert not at.exception
+    assert "Ziekenhuisbedden per 1.000 inwoners (2SFCA, 30 min)" in _map_args(at)["script"]
+    start = time.perf_counter()
+    at.selectbox(key="explore_level").set_value("neighbourhood").run()  # 2,730 units, hospital supply, classified
+    at.selectbox(key="explore_indicator").set_value("travel_min_pharmacy").run()
+    assert not at.exception and time.perf_counter() - start < 30  # Fisher-Jenks alone took ~40 s before
+    assert "Reistijd naar de dichtstbijzijnde apotheek" in _map_args(at)["script"]
+
+    services = bundle.services()
+    pharmacy = unit_access(bundle.units("neighbourhood"), services, service_type="pharmacy")
+    assert pharmacy["travel_min"].notna().all() and pharmacy["travel_min"].max() < 20  # a pharmacy within 20 min by car
+    hospital = unit_access(bundle.units("municipality"), services, service_type="hospital")
+    assert hospital["supply_per_1000"].between(0, 50).all()  # beds per 1,000: no border artefact of foreign hospitals
+    beds = services.query("service_type == 'hospital' and inside_region")["capacity"].sum()
+    reached = (hospital["supply_per_1000"] * hospital["target_pop"] / 1000).sum()
+    assert reached == pytest.approx(beds, rel=0.05)  # 2SFCA hands out (almost) every bed of the region
 
 
 # -- streamlit run --------------------------------------------------------------------------------------------

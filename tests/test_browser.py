@@ -1,4 +1,5 @@
-"""One real headless-browser run: `streamlit run app.py`, wait for the planner map, move a unit, screenshot, no exception box."""
+"""Real headless-browser runs without internet (every host but this machine unresolvable): `streamlit run app.py`, wait
+until the planner's Leaflet map is drawn, move a unit, screenshot, no exception box; the exported HTML map drawn offline."""
 
 from __future__ import annotations
 
@@ -17,6 +18,23 @@ REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+#: No host but this machine resolves: the maps must work without internet (basemap tiles just stay blank).
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+#: What a drawn Leaflet map shows (run inside the map's document): Leaflet's version, the painted pixels of the vector
+#: canvas (units and zones; the maps use preferCanvas), zone labels, legend, and the scripts/styles it loaded.
+MAP_STATE = """
+const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+let painted = 0;
+if (canvas && canvas.width) {
+  const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+}
+return {leaflet: typeof L === 'undefined' ? null : L.version, painted: painted,
+        labels: document.querySelectorAll('.leaflet-marker-icon').length,
+        legend: document.querySelectorAll('.zz-legend').length,
+        layers: document.querySelectorAll('.leaflet-control-layers').length,
+        loaded: performance.getEntriesByType('resource').map(e => e.name).filter(n => /[.](js|css)([?]|$)/.test(n))};
+"""
 
 
 def _free_port() -> int:
@@ -36,7 +54,7 @@ def browser(tmp_path):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1500,1300",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+                 OFFLINE, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(120)
@@ -82,6 +100,24 @@ def _no_exception_box(driver) -> None:
     assert not boxes, "Streamlit exception box: " + " | ".join(b.text[:500] for b in boxes)
 
 
+def _wait_for_map(driver, timeout: float = 120) -> dict:
+    """Wait in the current document until Leaflet has drawn the units and zones; fail, saying what is there, if never."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    state: dict = {}
+
+    def drawn(d) -> bool:
+        state.update(d.execute_script(MAP_STATE))
+        return bool(state["leaflet"]) and state["painted"] > 5_000
+
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.5).until(drawn)
+    except TimeoutException:
+        pytest.fail(f"the Leaflet map was not drawn within {timeout:.0f} s: {state}")
+    return state
+
+
 MOVE_BUTTON = '//button[.//p[text()="Verplaatsen"]]'
 
 
@@ -99,7 +135,6 @@ def test_planner_in_a_real_browser(browser, app_url):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -107,39 +142,51 @@ def test_planner_in_a_real_browser(browser, app_url):
     browser.get(f"{app_url}/planner")
     frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'iframe[title="streamlit_folium.st_folium"]')))
     browser.switch_to.frame(frame)
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#map_div")))
-    try:  # Leaflet loads from a CDN; offline (this sandbox) the map frame stays without tiles and polygons
-        container = WebDriverWait(browser, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".leaflet-container")))
-    except TimeoutException:
-        container = None
+    state = _wait_for_map(browser)  # offline: Leaflet & co. come from the app itself, not from a CDN
+    assert state["leaflet"] == "1.9.3" and state["legend"] == 1 and state["labels"] > 0  # legend, zone labels
+    assert state["loaded"] and all(url.startswith(app_url) for url in state["loaded"]), state["loaded"]
+    container = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
     browser.switch_to.default_content()
     _no_exception_box(browser)
 
     # click units on the map until one is picked (labels can sit under the pointer); the pick lands in the multiselect
-    for dx, dy in ((-60, 40), (50, -50), (-120, -90), (110, 100), (0, 150)) if container is not None else ():
+    for dx, dy in ((-60, 40), (50, -50), (-120, -90), (110, 100), (0, 150)):
         browser.switch_to.frame(frame)
         ActionChains(browser).move_to_element_with_offset(container, dx, dy).click().perform()
         browser.switch_to.default_content()
         try:
-            WebDriverWait(browser, 15).until(_unit_picked)
+            WebDriverWait(browser, 10).until(_unit_picked)
             break
         except TimeoutException:
             continue
-    if not _unit_picked(browser):  # fall back to the list, which the issue allows as well
-        browser.find_element(By.CSS_SELECTOR, '[data-testid="stMultiSelect"] input').click()
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '[role="option"]')) > 1)
-        browser.find_elements(By.CSS_SELECTOR, '[role="option"]')[1].click()  # [0] is "Select all"
-        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
-        wait.until(_unit_picked)
+    assert _unit_picked(browser), "no click on the map picked a unit (something above the units catches the clicks)"
     picked = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMultiSelect"]').text
 
     move = wait.until(ec.element_to_be_clickable((By.XPATH, MOVE_BUTTON)))
     move.click()
     wait.until(lambda d: "verplaatst" in d.find_element(By.TAG_NAME, "body").text)
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'iframe[title="streamlit_folium.st_folium"]')))
-    time.sleep(2)  # let the redrawn map settle for the screenshot
+    browser.switch_to.frame(wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'iframe[title="streamlit_folium.st_folium"]'))))
+    _wait_for_map(browser)  # the map with the moved unit is drawn again
+    browser.switch_to.default_content()
+    time.sleep(1)  # let it settle for the screenshot
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "planner_after_move.png"))
     _no_exception_box(browser)
     assert picked
     assert (ARTIFACTS / "planner_after_move.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_exported_html_map_draws_offline(browser, demo_bundle, tmp_path):
+    from zorgzones import export
+    from zorgzones.zones import Plan
+
+    plan = Plan.from_bundle(demo_bundle, "elz")
+    out = export.write_html(tmp_path / "kaart.html", demo_bundle, plan=plan)  # with the web basemap, which stays blank here
+    browser.get(out.as_uri())
+    state = _wait_for_map(browser, timeout=60)
+    assert state["leaflet"] == "1.9.3" and state["loaded"] == []  # nothing fetched: every script and style is in the file
+    assert state["labels"] == len(plan.zone_ids) and state["legend"] == 1 and state["layers"] == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "html_map_offline.png"))
+    assert (ARTIFACTS / "html_map_offline.png").stat().st_size > 10_000

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from pypdf import PdfReader
 
-from zorgzones import export
+from zorgzones import export, export_deck, export_pack, webassets
 from zorgzones import printmap as pm
 from zorgzones.cli import main
 from zorgzones.errors import ValidationError
@@ -28,11 +28,11 @@ def demo_plan(demo_bundle):
 
 @pytest.fixture(scope="module")
 def demo_pack(demo_bundle, demo_plan):
-    return export.pack_data(demo_bundle, demo_plan, indicator="share_80plus")
+    return export_pack.pack_data(demo_bundle, demo_plan, indicator="share_80plus")
 
 
 def test_pack_pdf_pages_text_and_artifact(demo_bundle, demo_plan, demo_pack, tmp_path):
-    out = export.write_pack_pdf(tmp_path / "pack.pdf", demo_pack)
+    out = export_pack.write_pack_pdf(tmp_path / "pack.pdf", demo_pack)
     reader = PdfReader(out)
     zones = demo_pack.metrics
     assert len(reader.pages) == len(zones) + 1
@@ -46,16 +46,16 @@ def test_pack_pdf_pages_text_and_artifact(demo_bundle, demo_plan, demo_pack, tmp
     assert reader.metadata.title.startswith("Plenair pakket")
     # a person looks at the first page: same figure rendered to PNG in test-artifacts/ (git-ignored)
     ARTIFACTS.mkdir(exist_ok=True)
-    png = pm.save_figure(export.overview_figure(demo_pack, page=f"Pagina 1 / {len(zones) + 1}"), ARTIFACTS / "pack_page1_demo.png", dpi=110)
+    png = pm.save_figure(export_pack.overview_figure(demo_pack, page=f"Pagina 1 / {len(zones) + 1}"), ARTIFACTS / "pack_page1_demo.png", dpi=110)
     assert png.stat().st_size > 10_000
-    png = pm.save_figure(export.zone_figure(demo_pack, zones.index[0], page="Pagina 2"), ARTIFACTS / "pack_page2_demo.png", dpi=110)
+    png = pm.save_figure(export_pack.zone_figure(demo_pack, zones.index[0], page="Pagina 2"), ARTIFACTS / "pack_page2_demo.png", dpi=110)
     assert png.stat().st_size > 10_000
 
 
 def test_key_figures_next_to_regional_average_by_hand(demo_bundle, demo_pack):
     units = demo_bundle.units("municipality")
     zone_id = demo_pack.metrics.index[0]
-    rows = {label: (zone, region) for label, zone, region in export.key_figure_table(demo_pack, zone_id)}
+    rows = {label: (zone, region) for label, zone, region in export_pack.key_figure_table(demo_pack, zone_id)}
     members = units[demo_pack.plan.assignment.reindex(units.index) == zone_id]
     region = units[units["region"] == demo_pack.zone_region(zone_id)] if demo_pack.zone_region(zone_id) != "all" else units
     share = members["pop_65plus"].sum() / members["pop_total"].sum() * 100
@@ -67,7 +67,7 @@ def test_key_figures_next_to_regional_average_by_hand(demo_bundle, demo_pack):
 def test_pack_pptx_slides_and_titles(demo_pack, tmp_path):
     from pptx import Presentation
 
-    out = export.write_pack_pptx(tmp_path / "pack.pptx", demo_pack, dpi=60)
+    out = export_deck.write_pack_pptx(tmp_path / "pack.pptx", demo_pack, dpi=60)
     deck = Presentation(str(out))
     n = len(demo_pack.metrics)
     assert len(deck.slides) == 1 + 1 + math.ceil(n / 15) + n + 1
@@ -86,6 +86,11 @@ def test_html_export_self_contained_file(demo_bundle, demo_plan, tmp_path):
     assert page.startswith("<!DOCTYPE html>") and DEMO_LABEL in page
     assert "Demozone Brussel" in page and '"features"' in page
     assert [p.name for p in tmp_path.iterdir()] == ["kaart.html"]
+    # one file: Leaflet, jQuery and the style sheets inlined from the package's vendored copies, nothing to fetch
+    assert webassets.external_assets(page) == [] and "<script src=" not in page and "<link " not in page
+    assert "Leaflet 1.9.3" in page and "jQuery v3.7.1" in page and ".leaflet-container" in page
+    with_tiles = export.write_html(tmp_path / "tegels.html", demo_bundle, plan=demo_plan, with_services=False).read_text(encoding="utf-8")
+    assert webassets.external_assets(with_tiles) == [] and "tile.openstreetmap.org" in with_tiles  # only the basemap is remote
 
 
 def test_gpkg_layers_and_rows(demo_bundle, demo_plan, tmp_path):
@@ -122,13 +127,13 @@ def test_csv_and_xlsx_tables(demo_bundle, demo_plan, tmp_path):
 
 def test_bad_input_specific_messages_and_no_files(demo_bundle, demo_plan, tmp_path):
     with pytest.raises(ValidationError, match="unknown indicator 'vergrijzing'"):
-        export.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, indicator="vergrijzing")
+        export_pack.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, indicator="vergrijzing")
     with pytest.raises(ValidationError, match="made of municipality units but the map uses neighbourhood units"):
-        export.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, level="neighbourhood")
+        export_pack.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, level="neighbourhood")
     with pytest.raises(ValidationError, match="folder .* does not exist"):
         export.write_data(tmp_path / "nope" / "plan.gpkg", demo_bundle, demo_plan)
     with pytest.raises(ValidationError, match="unsupported file type '.docx'"):
-        export.write_pack(tmp_path / "pack.docx", demo_bundle, demo_plan)
+        export_pack.write_pack(tmp_path / "pack.docx", demo_bundle, demo_plan)
     with pytest.raises(ValidationError) as err:  # every problem at once
         export.write_map(tmp_path / "nope" / "m.pdf", demo_bundle, plan=demo_plan, indicator="x", level="deelgemeente")
     assert len(err.value.problems) == 3
@@ -139,9 +144,9 @@ def test_failure_while_writing_leaves_no_partial_file(demo_pack, tmp_path, monke
     def broken(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(export, "zone_figure", broken)
+    monkeypatch.setattr(export_pack, "zone_figure", broken)
     with pytest.raises(RuntimeError):
-        export.write_pack_pdf(tmp_path / "pack.pdf", demo_pack)
+        export_pack.write_pack_pdf(tmp_path / "pack.pdf", demo_pack)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -160,6 +165,7 @@ def test_cli_export_commands_json(tmp_path, capsys):
         summary = json.loads(capsys.readouterr().out)
         assert [Path(w["path"]).name for w in summary["written"]] == names
         assert summary["synthetic_demo_data"] is True and all(w["bytes"] > 0 for w in summary["written"])
+        assert summary.get("external_assets", []) == []  # the HTML map is self-contained without any option
     assert main(["export", "pack", "-o", str(out / "pack.pdf"), "--indicator", "bogus", "--data-dir", str(data_dir)]) == 2
     assert "unknown indicator 'bogus'" in capsys.readouterr().err
     assert main(["export", "data", "-o", str(out / "x.gpkg"), "--plan", "nope", "--data-dir", str(data_dir)]) == 2
@@ -177,27 +183,27 @@ def test_real_data_export_official_plan(bundle, tmp_path):
     assert pyogrio.read_info(out, layer="units")["features"] == 304
     zones = pyogrio.read_dataframe(out, layer="zones")
     assert "Bruzel" in set(zones["zone_name"]) and zones["pop_total"].sum() == bundle.units("municipality")["pop_total"].sum()
-    data = export.pack_data(bundle, plan)
+    data = export_pack.pack_data(bundle, plan)
     ARTIFACTS.mkdir(exist_ok=True)
-    pm.save_figure(export.overview_figure(data, page="Pagina 1 / 58"), ARTIFACTS / "pack_page1_elz.png", dpi=110)
+    pm.save_figure(export_pack.overview_figure(data, page="Pagina 1 / 58"), ARTIFACTS / "pack_page1_elz.png", dpi=110)
     bruzel = data.metrics.index[data.metrics["zone_name"] == "Bruzel"][0]
-    pm.save_figure(export.zone_figure(data, bruzel, page="Bruzel"), ARTIFACTS / "pack_page_bruzel.png", dpi=110)
-    rows = {label: region for label, _, region in export.key_figure_table(data, bruzel)}
+    pm.save_figure(export_pack.zone_figure(data, bruzel, page="Bruzel"), ARTIFACTS / "pack_page_bruzel.png", dpi=110)
+    rows = {label: region for label, _, region in export_pack.key_figure_table(data, bruzel)}
     units = bundle.units("municipality")
     brussels = int(units.loc[units["region"] == "brussels", "pop_total"].sum())
     assert rows["Bevolking"] == f"{brussels:,}".replace(",", ".")
 
 
 def test_english_pack_page_and_services_line(demo_bundle, demo_plan, tmp_path):
-    data = export.pack_data(demo_bundle, demo_plan, lang="en")
+    data = export_pack.pack_data(demo_bundle, demo_plan, lang="en")
     zone_id = data.metrics.index[data.metrics["zone_name"].str.contains("Brussel")][0]
-    line = export.services_line(data, zone_id)
+    line = export_pack.services_line(data, zone_id)
     hospitals = demo_bundle.services("hospital", active_only=True)
     zone = data.zones.geometry.loc[zone_id]
     inside = sorted(n for n, g in zip(hospitals["name"], hospitals.geometry) if zone.contains(g))
     assert line.startswith(f"Services: {int(data.metrics.at[zone_id, 'n_pharmacy'])} pharmac")
     assert all(name in line for name in inside[:4])
-    out = pm.save_figure(export.zone_figure(data, zone_id, page="Page 2 / 10"), tmp_path / "page.pdf")
+    out = pm.save_figure(export_pack.zone_figure(data, zone_id, page="Page 2 / 10"), tmp_path / "page.pdf")
     text = PdfReader(out).pages[0].extract_text()
     assert "Key figure" in text and "Brussels" in text and "Share aged 65+" in text and "Page 2 / 10" in text
 

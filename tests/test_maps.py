@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
-from zorgzones import maps
+from zorgzones import maps, webassets
 from zorgzones.errors import ValidationError
-from zorgzones.indicators import DEMO_LABEL
+from zorgzones.indicators import DEMO_LABEL, format_number
 from zorgzones.zones import Plan
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -144,20 +144,76 @@ def test_real_municipalities_web_map(bundle):
     assert json.dumps("Antwerpen")[1:-1] in page
 
 
-def test_inline_assets_makes_the_page_self_contained(tmp_path):
+def _all_maps():
+    """One map of each kind the app and the export draw: clustered services; zones, services and analysis layers."""
     units = grid_units()
-    page = maps.web_map(units, services=services(), cluster_threshold=0, tiles=None).get_root().render()
-    urls = maps.external_assets(page)
-    assert any(u.endswith("/leaflet.js") for u in urls) and any("markercluster" in u for u in urls)
-    assert not any("bootstrap" in u or "awesome" in u for u in urls)  # folium defaults we do not use are dropped
-    for url in urls[:-1]:  # every asset but one present locally
-        (tmp_path / url.rsplit("/", 1)[-1]).write_text(f"/* local copy of {url.rsplit('/', 1)[-1]} */", encoding="utf-8")
-    inlined, missing = maps.inline_assets(page, tmp_path)
-    assert missing == urls[-1:] and maps.external_assets(inlined) == urls[-1:]
-    assert "/* local copy of leaflet.js */" in inlined
-    (tmp_path / urls[-1].rsplit("/", 1)[-1]).write_text("x{}", encoding="utf-8")
-    inlined, missing = maps.inline_assets(page, tmp_path)
-    assert missing == [] and maps.external_assets(inlined) == [] and "https://cdn" not in inlined
+    plan = Plan.from_assignment(pd.Series([f"z{u[1]}" for u in units.index], index=units.index), name="cols")
+    areas = gpd.GeoDataFrame({"pop_beyond": [120]}, geometry=[box(150_000, 170_000, 151_000, 171_000)], crs="EPSG:31370")
+    points = gpd.GeoDataFrame({"pop_beyond": [5]}, geometry=[Point(150_500, 170_500)], crs="EPSG:31370")
+    return [maps.web_map(units, services=services(), cluster_threshold=0, tiles=None),
+            maps.web_map(units, plan=plan, services=services(), analysis={"Gaten": areas, "Punten": points})]
+
+
+def _links(fmap) -> list[str]:
+    """The script and style-sheet URLs of every element of a map (what streamlit-folium hands its frame to load)."""
+    found, stack = [], [fmap]
+    while stack:
+        element = stack.pop()
+        found += [url for _, url in getattr(element, "default_js", []) + getattr(element, "default_css", [])]
+        stack.extend(getattr(element, "_children", {}).values())
+    return found
+
+
+def test_vendored_assets_are_the_npm_files_with_licences():
+    assert webassets.check_files() == []
+    names = {p["name"]: p["version"] for p in webassets.manifest()["packages"]}
+    assert names == {"leaflet": "1.9.3", "jquery": "3.7.1", "leaflet.markercluster": "1.1.0"}
+    assert "1.9.3" in maps.MAP_JS[0][1] and "3.7.1" in maps.MAP_JS[1][1]  # the versions folium's templates are written for
+
+
+def test_every_map_inlines_to_a_self_contained_page():
+    pages = [fmap.get_root().render() for fmap in _all_maps()]
+    assert any("markercluster" in url for url in webassets.external_assets(pages[0]))
+    for page in pages:
+        urls = webassets.external_assets(page)
+        assert urls and set(urls) <= set(webassets.vendored())  # nothing the package does not ship (no d3, bootstrap)
+        inlined, missing = webassets.inline_assets(page)
+        assert missing == [] and webassets.external_assets(inlined) == []
+        assert "<script src=" not in inlined and 'rel="stylesheet"' not in inlined
+        assert "Leaflet 1.9.3" in inlined and "jQuery v3.7.1" in inlined
+        assert "url(images/" not in inlined and "url(data:image/png;base64," in inlined  # CSS images embedded
+    assert "tile.openstreetmap.org" in pages[1] and "tile.openstreetmap.org" not in pages[0]
+    page = "<html><head>" + '<script src="https://example.org/other.js"></script>' + "</head></html>"
+    assert webassets.inline_assets(page) == (page, ["https://example.org/other.js"])
+
+
+def test_serve_locally_points_every_element_at_the_vendored_files():
+    for fmap in _all_maps():
+        assert webassets.serve_locally(fmap, "../assets") == []
+        links = _links(fmap)
+        assert links and all(url.startswith("../assets/") for url in links)
+        assert all((webassets.ASSETS_DIR / url.removeprefix("../assets/")).is_file() for url in links)
+        assert webassets.serve_locally(fmap, "../assets/") == [] and _links(fmap) == links  # idempotent
+    fmap.default_js = fmap.default_js + [("other", "https://example.org/other.js")]
+    assert webassets.serve_locally(fmap, "../assets/") == ["https://example.org/other.js"]
+
+
+def test_legend_is_plain_html_so_no_d3_is_loaded():
+    import branca.colormap
+
+    fmap = maps.web_map(grid_units(), indicator="share_65plus", tiles=None)
+    stack, elements = [fmap], []
+    while stack:
+        elements.append(stack.pop())
+        stack.extend(getattr(elements[-1], "_children", {}).values())
+    # streamlit-folium fetches d3 from the web for any branca colormap in a map; offline that stops the whole map
+    assert not any(isinstance(e, branca.colormap.ColorMap) for e in elements)
+    page = html_of(fmap)
+    assert "zz-legend" in page and "d3" not in " ".join(webassets.external_assets(page))
+    values = grid_units()["pop_65plus"] / grid_units()["pop_total"] * 100
+    assert format_number(values.min(), 1, "nl") + " - " in page  # first class starts at the lowest value
+    box_html = maps.legend_html(XSS, ["#ffffff"], [XSS], no_data="geen gegevens")
+    assert XSS not in box_html and box_html.count(ESCAPED) == 2 and "geen gegevens" in box_html
 
 
 def test_default_basemap_renders_without_warnings():

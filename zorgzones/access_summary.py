@@ -1,4 +1,4 @@
-"""Inputs and summaries around the accessibility measures: target population per service type, capacity per service, aggregation per unit and zone."""
+"""Inputs and summaries around the accessibility measures: target population per service type, capacity per service, aggregation per unit and zone, per-unit travel time and supply indicators for maps."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import Report
+from .accessibility import nearest_service, two_step_fca
+from .errors import Report, ValidationError
+from .settings import CATCHMENT_MINUTES, DEFAULT_CATCHMENT_MINUTES
+from .travel import demand_points, straight_line_costs
 
 #: Target population per preset: unit column -> weight (summed). Weights per age band are allowed,
 #: e.g. {"pop_0_14": 0.5, "pop_15_64": 1.0, "pop_65plus": 2.5} for GP demand by consultation rate.
@@ -167,3 +170,50 @@ def summarise_access(
 def zone_of_points(point_unit: pd.Series, unit_zone: pd.Series) -> pd.Series:
     """Compose point -> unit and unit -> zone into point -> zone (NaN where a unit has no zone)."""
     return point_unit.map(unit_zone).rename("zone_id")
+
+
+def unit_access(units: pd.DataFrame, services: pd.DataFrame, *, service_type: str, mode: str = "car",
+                catchment_minutes: float | None = None, max_minutes: float = 240.0) -> pd.DataFrame:
+    """Per unit (aligned to ``units.index``), for the active services of ``service_type`` with capacity > 0:
+
+    - ``travel_min``: straight-line travel time (``mode``, with its detour factor and speed) from the unit's demand point
+      (:func:`travel.demand_points`) to the nearest such service; NaN when none lies within ``max_minutes``;
+    - ``supply_per_1000``: 2SFCA capacity per 1,000 target population (:data:`SERVICE_TARGETS`) within
+      ``catchment_minutes`` (default :data:`settings.CATCHMENT_MINUTES` of the type); 0 where no service is in reach. Services
+      with ``inside_region`` False are left out of this ratio (the people they serve beyond the border are not in
+      ``units``: a foreign hospital reaching one small border village would give it thousands of beds per 1,000),
+      but they do count for ``travel_min`` (people cross borders);
+    - ``target_pop``: the target population of the unit.
+
+    The cost table is cut at the catchment; units with no service in it are searched again with a doubled cutoff
+    until ``max_minutes``, so the nearest time is exact without building a full matrix.
+    """
+    catchment = float(CATCHMENT_MINUTES.get(service_type, DEFAULT_CATCHMENT_MINUTES) if catchment_minutes is None else catchment_minutes)
+    problems = [] if catchment > 0 and max_minutes >= catchment else [
+        f"catchment_minutes {catchment_minutes!r} / max_minutes {max_minutes!r}: expected 0 < catchment <= max_minutes"]
+    supply = service_supply(services, service_type=service_type)
+    supply = supply[supply > 0]
+    if supply.empty:
+        problems.append(f"no active {service_type!r} service with capacity > 0; nothing to measure travel time or supply to")
+    if problems:
+        raise ValidationError(f"accessibility of {service_type!r} per unit", problems)
+    chosen = services.loc[supply.index]
+    demand = target_population(units, target=service_type if service_type in SERVICE_TARGETS else "all")
+    points = demand_points(units)
+    costs = straight_line_costs(points, chosen, mode=mode, max_minutes=catchment)
+    inside = chosen["inside_region"].fillna(True).astype(bool) if "inside_region" in chosen.columns else None
+    if inside is not None and not inside.all():
+        ratio = two_step_fca(costs[costs["dest_id"].isin(chosen.index[inside.to_numpy()])], demand,
+                             supply[inside.to_numpy()], max_cost=catchment)
+    else:
+        ratio = two_step_fca(costs, demand, supply, max_cost=catchment)
+    nearest = nearest_service(costs, origin_index=units.index)["nearest_cost"].astype(float)
+    reach = catchment
+    while nearest.isna().any() and reach < max_minutes:
+        reach = min(reach * 2.0, float(max_minutes))
+        far = nearest.index[nearest.isna().to_numpy()]
+        more = straight_line_costs(points.loc[far], chosen, mode=mode, max_minutes=reach)
+        if len(more):
+            nearest.loc[far] = nearest_service(more, origin_index=far)["nearest_cost"].to_numpy(dtype=float)
+    return pd.DataFrame({"travel_min": nearest.to_numpy(), "supply_per_1000": ratio.to_numpy(dtype=float) * 1000.0,
+                         "target_pop": demand.to_numpy(dtype=float)}, index=units.index)

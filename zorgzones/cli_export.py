@@ -14,7 +14,7 @@ from .settings import LEVELS
 FORMATS = {"map": ("pdf", "png", "svg"), "pack": ("pdf", "pptx"), "html": ("html",), "data": ("gpkg", "csv", "xlsx")}
 HELP = {"map": "a print map (PDF vector, PNG 300 dpi or SVG) with legend, scale bar, north arrow and credits",
         "pack": "the plenary pack: overview + one page per zone (PDF) or the same as a PowerPoint deck (PPTX)",
-        "html": "a single-file interactive map (units, zones, services, credits)",
+        "html": "a self-contained single-file interactive map (units, zones, services, credits; works offline but for basemap tiles)",
         "data": "zones, units with metrics, services and tables as GeoPackage, CSV files or an XLSX workbook"}
 
 
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     export.set_defaults(func=lambda args: export.print_help() or 2)
     for name, formats in FORMATS.items():
         sub = commands.add_parser(name, help=HELP[name], description=HELP[name])
-        sub.add_argument("-o", "--output", type=Path, required=True, help=f"output file ({', '.join('.' + f for f in formats)})"
+        sub.add_argument("-o", "--output", "--out", dest="output", type=Path, required=True, help=f"output file ({', '.join('.' + f for f in formats)})"
                          + ("; for csv one file per table named <stem>_<table>.csv" if name == "data" else ""))
         sub.add_argument("--format", choices=formats, help="file format (default: from the output suffix)")
         sub.add_argument("--plan", default=None,
@@ -45,9 +45,8 @@ def register(subparsers) -> None:
             sub.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
         if name == "html":
             sub.add_argument("--no-services", action="store_true", help="leave the services layer out")
-            sub.add_argument("--no-basemap", action="store_true", help="no web basemap tiles")
-            sub.add_argument("--assets-dir", type=Path, help="folder with local copies of leaflet.js, leaflet.css, jquery-3.7.1.min.js, "
-                             "leaflet.markercluster.js, MarkerCluster*.css, d3.min.js: inlined, so the file works offline")
+            sub.add_argument("--no-basemap", action="store_true", help="no web basemap tiles (the map's scripts are inlined "
+                             "anyway, so the file then needs no internet at all)")
         if name in ("data", "html"):
             sub.add_argument("--gaps", metavar="SERVICE_TYPE", help="add coverage gaps for this service type (pharmacy, hospital) "
                              "as analysis layers: population beyond --max-minutes by straight line")
@@ -98,7 +97,7 @@ def load_plan(bundle, value: str | None, *, level: str | None, allow_none: bool)
 
 
 def run_export(args) -> int:
-    from . import export
+    from . import export, export_pack
     from .bundle import load_bundle
 
     path = output_path(args)
@@ -116,12 +115,12 @@ def run_export(args) -> int:
                                     orientation=args.orientation, with_services=args.services, title=args.title,
                                     subtitle=args.subtitle, lang=args.lang, dpi=args.dpi)]
     elif args.what == "pack":
-        written = [export.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
+        written = [export_pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
                                      progress=progress_enabled(args))]
     elif args.what == "html":
         written = [export.write_html(path, bundle, plan=plan, level=level, indicator=args.indicator,
                                      with_services=not args.no_services, lang=args.lang,
-                                     tiles=None if args.no_basemap else "OpenStreetMap", assets_dir=args.assets_dir,
+                                     tiles=None if args.no_basemap else "OpenStreetMap",
                                      analysis={k: v[v["pop_beyond"] > 0] for k, v in (analysis or {}).items() if "geometry" in v})]
     else:
         written = export.write_data(path, bundle, plan, level=level, analysis=analysis)
@@ -130,7 +129,7 @@ def run_export(args) -> int:
                "plan": plan.name if plan is not None else None, "level": level,
                "indicator": getattr(args, "indicator", None), "synthetic_demo_data": bundle.is_demo, "seconds": round(seconds, 2)}
     if args.what == "html":
-        from .maps import external_assets
+        from .webassets import external_assets
 
         summary["external_assets"] = external_assets(written[0].read_text(encoding="utf-8"))
     if args.json:

@@ -53,6 +53,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_active": ("Actief", "Active"),
     "col_zone": ("Zone", "Zone"),
     "col_unit": ("Eenheid", "Unit"),
+    "access_indicator_note": ("Reistijd hemelsbreed x omwegfactor met de auto vanuit het midden van elke eenheid; aanbod "
+                              "met 2SFCA (voorzieningen buiten het gewest tellen mee voor de reistijd, niet voor het aanbod).",
+                              "Travel time by car, straight line x detour factor, from the centre of each unit; supply by "
+                              "2SFCA (services beyond the border count for travel time, not for supply)."),
     # accessibility
     "access_title": ("Bereikbaarheid, hiaten en nieuwe locaties", "Accessibility, gaps and new sites"),
     "mode": ("Vervoerswijze", "Mode"),
@@ -108,6 +112,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "redo": ("Opnieuw", "Redo"),
     "moved": ("{n} eenheid/eenheden naar {zone} verplaatst.", "{n} unit(s) moved to {zone}."),
     "clicked": ("Aangeklikt: {unit}", "Clicked: {unit}"),
+    "zone_ops": ("Zones samenvoegen of splitsen", "Merge or split zones"),
+    "merge_keep": ("Zone die blijft", "Zone that stays"),
+    "merge_other": ("Zone die erin opgaat", "Zone merged into it"),
+    "merge": ("Samenvoegen", "Merge"),
+    "merged": ("Zone {other} opgegaan in {zone}.", "Zone {other} merged into {zone}."),
+    "split_zone": ("Zone om te splitsen", "Zone to split"),
+    "split": ("Splitsen", "Split"),
+    "split_help": ("De geselecteerde eenheden van deze zone vormen de nieuwe zone; zonder selectie wordt de zone in twee "
+                   "aaneengesloten helften van ongeveer gelijke bevolking verdeeld.",
+                   "The selected units of this zone form the new zone; without a selection the zone is cut into two "
+                   "contiguous halves of about equal population."),
+    "split_done": ("Zone {zone} gesplitst: {n} eenheid/eenheden vormen {new}.", "Zone {zone} split: {n} unit(s) form {new}."),
     "band": ("Bevolkingsband", "Population band"),
     "band_min": ("Minimum inwoners per zone", "Minimum inhabitants per zone"),
     "band_max": ("Maximum inwoners per zone (0 = geen)", "Maximum inhabitants per zone (0 = none)"),

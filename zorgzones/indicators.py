@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from zorgzones.errors import ValidationError
+from zorgzones.settings import CATCHMENT_MINUTES, DEFAULT_CATCHMENT_MINUTES
 
 #: Label of synthetic data, shown on every map and export built from the demo bundle.
 DEMO_LABEL = "SYNTHETISCHE DEMODATA - synthetic demo data, not real"
@@ -35,6 +36,10 @@ class Indicator:
     cmap: str = "YlOrRd"
     scopes: tuple = ("unit", "zone")
     diverging: bool = False
+    #: Set for indicators measured against services (``travel_min`` / ``supply_per_1000`` of ``service_type``): their
+    #: values come from :func:`zorgzones.access_summary.unit_access`, put in a column named like the key.
+    measure: str | None = None
+    service_type: str | None = None
 
     def label(self, lang: str = "nl") -> str:
         return self.label_en if lang == "en" else self.label_nl
@@ -94,6 +99,35 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
          scopes=("zone",)),
 )}
 
+#: Service types with accessibility indicators per unit: (name nl, name en, what is counted nl, en, per whom nl, en).
+ACCESS_SERVICES = {
+    "pharmacy": ("apotheek", "pharmacy", "Apotheken", "Pharmacies", "inwoners", "inhabitants"),
+    "hospital": ("ziekenhuis", "hospital", "Ziekenhuisbedden", "Hospital beds", "inwoners", "inhabitants"),
+    "gp": ("huisarts", "GP", "Huisartsen", "GPs", "inwoners", "inhabitants"),
+    "residential_care": ("woonzorgcentrum", "residential care home", "Woonzorgplaatsen", "Residential care places",
+                         "80-plussers", "people aged 80+"),
+    "local_service_centre": ("lokaal dienstencentrum", "local service centre", "Lokale dienstencentra", "Local service centres",
+                             "65-plussers", "people aged 65+"),
+    "childcare": ("kinderopvang", "childcare", "Kinderopvangplaatsen", "Childcare places", "kinderen van 0-2", "children aged 0-2"),
+}
+
+
+def _access_indicators() -> list[Indicator]:
+    out = []
+    for kind, (nl, en, what_nl, what_en, whom_nl, whom_en) in ACCESS_SERVICES.items():
+        minutes = f"{CATCHMENT_MINUTES.get(kind, DEFAULT_CATCHMENT_MINUTES):g}"
+        out.append(_ind(f"travel_min_{kind}", f"Reistijd naar de dichtstbijzijnde {nl}", f"Travel time to the nearest {en}",
+                        "minuten met de auto, rechte lijn", "minutes by car, straight line", f"travel_min_{kind}", decimals=1,
+                        scopes=("unit",), measure="travel_min", service_type=kind))
+        out.append(_ind(f"supply_per_1000_{kind}", f"{what_nl} per 1.000 {whom_nl} (2SFCA, {minutes} min)",
+                        f"{what_en} per 1,000 {whom_en} (2SFCA, {minutes} min)", f"per 1.000 {whom_nl}", f"per 1,000 {whom_en}",
+                        f"supply_per_1000_{kind}", decimals=2, cmap="BuGn", scopes=("unit",), measure="supply_per_1000",
+                        service_type=kind))
+    return out
+
+
+INDICATORS.update({i.key: i for i in _access_indicators()})
+
 #: Shares are stored as fractions: the scale of an indicator applies to the ratio, not to stored shares.
 _STORED_FRACTIONS = {"share_0_14", "share_65plus", "share_80plus"}
 
@@ -112,8 +146,10 @@ def get_indicator(key: str, *, scope: str = "unit") -> Indicator:
     return indicator
 
 
-def indicator_keys(scope: str = "unit") -> list[str]:
-    return [k for k, i in INDICATORS.items() if scope in i.scopes]
+def indicator_keys(scope: str = "unit", *, service_types=None) -> list[str]:
+    """Keys of ``scope``; indicators measured against services only for the types in ``service_types`` (None: none)."""
+    wanted = set(service_types or ())
+    return [k for k, i in INDICATORS.items() if scope in i.scopes and (i.service_type is None or i.service_type in wanted)]
 
 
 def indicator_values(frame: pd.DataFrame, key: str) -> pd.Series:

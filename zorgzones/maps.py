@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-import re
-from pathlib import Path
 
-import branca.colormap as cm
 import folium
 import geopandas as gpd
 import numpy as np
@@ -20,9 +17,10 @@ from matplotlib import colors as mcolors
 
 from zorgzones.errors import ValidationError
 from zorgzones.indicators import DEMO_LABEL, credit_line, format_number, get_indicator, shown_values
-from zorgzones.printmap import NO_DATA_COLOUR, OTHER_SERVICE, SERVICE_STYLE, check_plan_units, class_colours, classify
+from zorgzones.printmap import (NO_DATA_COLOUR, OTHER_SERVICE, SERVICE_STYLE, check_plan_units, class_colours, class_labels,
+                               classify)
 from zorgzones.settings import WEB_CRS
-from zorgzones.zones import Plan, dissolve_zones, require_projected
+from zorgzones.zones import Plan, require_projected
 
 INACTIVE_COLOUR = "#9e9e9e"
 #: Above this many services of one type, markers are clustered.
@@ -52,34 +50,12 @@ def to_web(frame: gpd.GeoDataFrame, *, tolerance_m: float = 40.0, decimals: int 
     return out
 
 
-#: Scripts and styles the maps of this module need (folium's Bootstrap and Awesome-Markers defaults are dropped).
+#: Scripts and styles the maps of this module need (folium's Bootstrap and Awesome-Markers defaults are dropped; the
+#: legend is our own HTML, so no d3). Every URL has a vendored copy (``zorgzones.webassets``): exported maps inline them,
+#: the app serves them, so no map needs the internet apart from basemap tiles.
 MAP_JS = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"),
           ("jquery", "https://code.jquery.com/jquery-3.7.1.min.js")]
 MAP_CSS = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")]
-_ASSET_TAGS = re.compile(r'<script src="(https?://[^"]+)"></script>|<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>')
-
-
-def external_assets(page: str) -> list[str]:
-    """URLs of the scripts and style sheets a rendered page still loads from the web."""
-    return [m.group(1) or m.group(2) for m in _ASSET_TAGS.finditer(page)]
-
-
-def inline_assets(page: str, assets_dir) -> tuple[str, list[str]]:
-    """Inline every script/style sheet whose file (URL basename) is in ``assets_dir``; returns the page and the
-    URLs still external. With all files present the page is fully self-contained (apart from basemap tiles)."""
-    folder = Path(assets_dir)
-    missing = []
-
-    def replace(match):
-        url = match.group(1) or match.group(2)
-        local = folder / url.rstrip("/").rsplit("/", 1)[-1]
-        if not local.is_file():
-            missing.append(url)
-            return match.group(0)
-        content = local.read_text(encoding="utf-8").replace("</script", "<\\/script")
-        return f"<script>{content}</script>" if match.group(1) else f"<style>{content}</style>"
-
-    return _ASSET_TAGS.sub(replace, page), missing
 
 
 def _hex(colour) -> str:
@@ -87,12 +63,13 @@ def _hex(colour) -> str:
 
 
 def _feature_collection(frame: gpd.GeoDataFrame, columns: list[str], *, raw: tuple = ("_fill",)) -> dict:
-    """GeoJSON with only ``columns`` as properties, every one escaped text except the style columns in ``raw``."""
-    props = pd.DataFrame(index=frame.index)
-    for column in columns:
-        props[column] = [v if column in raw else escape_text(v) for v in frame[column]]
-    out = gpd.GeoDataFrame(props, geometry=frame.geometry.to_numpy(), crs=frame.crs)
-    return json.loads(out.to_json(drop_id=True))
+    """GeoJSON with only ``columns`` as properties, every one escaped text except the style columns in ``raw``.
+    Geometries are written by GEOS (``shapely.to_geojson``), several times faster than geopandas' ``to_json``."""
+    values = {c: frame[c].tolist() if c in raw else [escape_text(v) for v in frame[c]] for c in columns}
+    shapes = json.loads("[" + ",".join(g if g is not None else "null" for g in shapely.to_geojson(frame.geometry.to_numpy())) + "]")
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {c: values[c][i] for c in columns}, "geometry": g}
+                         for i, g in enumerate(shapes)]}
 
 
 class _Attribution(MacroElement):
@@ -108,6 +85,39 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
+
+
+class _Legend(MacroElement):
+    """The class legend as a Leaflet control (plain HTML: no d3 or other script to load)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "zz-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+
+
+def legend_html(title: str, colours: list[str], labels: list[str], *, no_data: str | None = None) -> str:
+    """Legend box: escaped title, one colour swatch per class label, and a no-data swatch when ``no_data`` is given."""
+    swatch = ('<div><span style="display:inline-block;width:14px;height:11px;margin-right:6px;vertical-align:middle;'
+              'border:1px solid #888;background:{}"></span>{}</div>')
+    rows = [swatch.format(c, escape_text(lab)) for c, lab in zip(colours, labels)]
+    if no_data:
+        rows.append(swatch.format(NO_DATA_COLOUR, escape_text(no_data)))
+    return ('<div style="background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3);'
+            f'font:12px/18px sans-serif;max-width:240px"><div style="font-weight:600;margin-bottom:3px">{escape_text(title)}</div>'
+            + "".join(rows) + "</div>")
 
 
 def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: Plan | None = None,
@@ -150,26 +160,13 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[escape_text(a) for a in aliases], sticky=True),
     ).add_to(fmap)
-    legend = cm.StepColormap(colours or ["#cccccc"], index=[float(np.nanmin(values))] + bins.tolist() if len(bins) else [0, 1],
-                             vmin=float(np.nanmin(values)) if len(bins) else 0, vmax=float(bins[-1]) if len(bins) else 1,
-                             caption=info.title(lang))
-    legend.add_to(fmap)
+    labels = class_labels(bins, float(np.nanmin(values)), info, lang) if len(bins) else []
+    no_data = ("geen gegevens" if lang == "nl" else "no data") if (np.asarray(classes) < 0).any() else None
+    _Legend(legend_html(info.title(lang), colours, labels, no_data=no_data)).add_to(fmap)
 
     layers = ["units"]
     if plan is not None:
-        zones = to_web(dissolve_zones(units, plan), tolerance_m=TOLERANCE_M["zone"])
-        zones["_label"] = zones["zone_name"]
-        zones["_pop"] = [format_number(v, 0, lang) for v in zones["pop_total"]]
-        group = folium.FeatureGroup(name="Zones", show=True)
-        folium.GeoJson(_feature_collection(zones, ["_label", "_pop"]),
-                       style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.2},
-                       tooltip=folium.GeoJsonTooltip(fields=["_label", "_pop"], aliases=["Zone:", ("Inwoners" if lang == "nl" else "Population") + ":"])
-                       ).add_to(group)
-        for label, point in zip(zones["_label"], shapely.point_on_surface(zones.geometry.to_numpy())):
-            folium.Marker([point.y, point.x], icon=folium.DivIcon(
-                html=f'<div style="font:600 11px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;'
-                     f'white-space:nowrap;transform:translate(-50%,-50%)">{escape_text(label)}</div>')).add_to(group)
-        group.add_to(fmap)
+        zone_layer(zone_shapes(display_coverage(units, level=level), plan), lang=lang).add_to(fmap)
         layers.append("plans")
 
     if services is not None and len(services):
@@ -242,3 +239,86 @@ def add_analysis_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, *, name: str, 
         tooltip=folium.GeoJsonTooltip(fields=columns) if columns else None,
     )
     layer.add_to(fmap)
+
+
+# -- zone layer: drawn apart from the base map, so the planner can redraw it alone ----------------------------------------
+class _Labels(MacroElement):
+    """Text labels (HTML already escaped) at points, added by one loop in the browser; not interactive, so a click
+    goes to the unit underneath."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.rows|tojson }}.forEach(function (row) {
+            L.marker([row[0], row[1]], {interactive: false, keyboard: false,
+                icon: L.divIcon({className: "zz-label", iconSize: null, html: row[2]})}).addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list):
+        super().__init__()
+        self._name = "Labels"
+        self.rows = rows
+
+
+def display_coverage(units: gpd.GeoDataFrame, *, level: str | None = None, tolerance_m: float | None = None) -> gpd.GeoDataFrame:
+    """Units (id, ``pop_total``, geometry in EPSG:31370) simplified for display *as a coverage*: each shared border is
+    simplified once, so neighbours still meet exactly and any group of units dissolves cleanly with a fast coverage
+    union (``coverage`` in ``attrs``). Units that are not a valid coverage are simplified one by one instead."""
+    require_projected(units)
+    level = level or (str(units["level"].iloc[0]) if "level" in units.columns and len(units) else "municipality")
+    tolerance = TOLERANCE_M.get(level, 25.0) if tolerance_m is None else tolerance_m
+    geoms = units.geometry.to_numpy()
+    coverage = hasattr(shapely, "coverage_simplify") and bool(shapely.coverage_is_valid(geoms))  # shapely >= 2.1
+    simple = shapely.coverage_simplify(geoms, tolerance) if coverage else shapely.simplify(geoms, tolerance, preserve_topology=True)
+    pop = units["pop_total"].to_numpy(dtype=float) if "pop_total" in units else np.zeros(len(units))
+    out = gpd.GeoDataFrame({"pop_total": pop}, geometry=simple, index=units.index, crs=units.crs)
+    out.attrs["coverage"] = coverage
+    return out
+
+
+def zone_shapes(display: gpd.GeoDataFrame, plan: Plan, *, tolerance_m: float = TOLERANCE_M["zone"], decimals: int = 5
+                ) -> gpd.GeoDataFrame:
+    """Zones of ``plan`` from :func:`display_coverage` units, simplified again by ``tolerance_m`` (as a coverage: zones
+    still meet) and in EPSG:4326 for drawing: ``zone_name``, ``pop_total``, ``label_lat``/``label_lon`` (a point inside
+    the zone). A few hundredths of a second for 57 zones of 304 municipalities or 60 zones of 2,730 neighbourhoods."""
+    zone = plan.assignment.reindex(display.index).to_numpy(dtype=object)
+    present = np.flatnonzero(pd.notna(zone))
+    codes, zone_ids = pd.factorize(zone[present], sort=True)
+    geoms = display.geometry.to_numpy()[present]
+    union = shapely.coverage_union_all if display.attrs.get("coverage") else shapely.union_all
+    order = np.argsort(codes, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(order) else []
+    shapes = np.array([union(geoms[g]) for g in groups], dtype=object)
+    if tolerance_m > 0 and len(shapes):
+        shapes = (shapely.coverage_simplify(shapes, tolerance_m) if display.attrs.get("coverage")
+                  else shapely.simplify(shapes, tolerance_m, preserve_topology=True))
+    pop = np.bincount(codes, weights=display["pop_total"].to_numpy(dtype=float)[present], minlength=len(zone_ids))
+    out = gpd.GeoDataFrame({"zone_name": [plan.zone_name(z) for z in zone_ids], "pop_total": pop},
+                           geometry=shapes, index=pd.Index(list(zone_ids), name="zone_id", dtype=object), crs=display.crs)
+    out = out.to_crs(WEB_CRS)
+    out["geometry"] = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
+    points = shapely.point_on_surface(out.geometry.to_numpy())
+    out["label_lat"], out["label_lon"] = shapely.get_y(points), shapely.get_x(points)
+    return out
+
+
+def zone_layer(zones: gpd.GeoDataFrame, *, lang: str = "nl", selected: gpd.GeoDataFrame | None = None,
+               name: str = "Zones") -> folium.FeatureGroup:
+    """Zone outlines with their labels, from :func:`zone_shapes`; ``selected`` units (EPSG:4326) are outlined in blue.
+    Outlines, labels and the selection do not catch clicks (the units below them do; their tooltip names the zone)."""
+    group = folium.FeatureGroup(name=name, show=True)
+    if len(zones):
+        shown = zones.assign(_label=zones["zone_name"], _pop=[format_number(v, 0, lang) for v in zones["pop_total"]])
+        # not interactive: on a canvas map an outline catches every click inside it, and clicks must reach the units
+        folium.GeoJson(_feature_collection(shown, ["_label", "_pop"]), interactive=False,
+                       style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.2}).add_to(group)
+        style = ("font:600 11px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;"
+                 "transform:translate(-50%,-50%)")
+        _Labels([[round(float(lat), 6), round(float(lon), 6), f'<div style="{style}">{escape_text(label)}</div>']
+                 for lat, lon, label in zip(zones["label_lat"], zones["label_lon"], zones["zone_name"])]).add_to(group)
+    if selected is not None and len(selected):
+        folium.GeoJson(json.loads(selected[[selected.geometry.name]].to_json(drop_id=True)), interactive=False,
+                       style_function=lambda f: {"color": "#1565c0", "weight": 3, "fillColor": "#1565c0", "fillOpacity": 0.25}
+                       ).add_to(group)
+    return group

@@ -105,7 +105,8 @@ def validate_plan(units: gpd.GeoDataFrame, plan: Plan, *, min_population: float 
     empty = [u for u, z in assignment.items() if not isinstance(z, str) or not z.strip()]
     if empty:
         report.add("empty_zone_id", f"{len(empty)} unit(s) have an empty zone id: {_ids(empty)}", unit_ids=empty)
-    missing = [u for u in units.index if u not in set(assignment.index)]
+    assigned = set(assignment.index)  # built once: inside the comprehension it was rebuilt per unit (seconds for 2,730)
+    missing = [u for u in units.index if u not in assigned]
     if missing:
         report.add("unassigned", f"{len(missing)} unit(s) are in no zone: {_ids(missing)}; assign each to a zone", unit_ids=missing)
 

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import tempfile
 import textwrap
-import warnings
 from pathlib import Path
 
 import matplotlib
@@ -14,11 +13,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import geopandas as gpd  # noqa: E402
-import mapclassify  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
-from matplotlib import colormaps  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -26,16 +23,15 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 
+from zorgzones.classes import class_colours, class_labels, classify  # noqa: E402 (maps, export_pack use pm.classify & co.)
 from zorgzones.errors import ValidationError  # noqa: E402
-from zorgzones.indicators import DEMO_LABEL, Indicator, credit_line, get_indicator, shown_values  # noqa: E402
+from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, shown_values  # noqa: E402
 from zorgzones.zones import Plan, dissolve_zones, require_projected  # noqa: E402
 
 #: Paper sizes in millimetres (portrait width, height).
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 ORIENTATIONS = ("landscape", "portrait")
 FORMATS = {".pdf": "pdf", ".png": "png", ".svg": "svg"}
-SCHEMES = {"fisher_jenks": "FisherJenks", "quantiles": "Quantiles", "equal_interval": "EqualInterval",
-           "natural_breaks": "NaturalBreaks", "headtail_breaks": "HeadTailBreaks"}
 PNG_DPI = 300
 #: Symbols of the service types (colour, marker, size in points², label nl, label en).
 SERVICE_STYLE = {
@@ -93,54 +89,6 @@ def display_geometries(frame: gpd.GeoDataFrame, *, tolerance_m: float = 50.0) ->
     if tolerance_m > 0:
         out["geometry"] = shapely.simplify(out.geometry.to_numpy(), tolerance_m, preserve_topology=True)
     return out
-
-
-def classify(values: pd.Series, *, scheme: str = "fisher_jenks", k: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Class upper bounds and the class of each value (``-1`` for missing) by a mapclassify scheme.
-
-    ``k`` shrinks to the number of distinct values; Fisher-Jenks on more than 3,000 values falls back to quantiles
-    (it is quadratic in the number of values).
-    """
-    if scheme not in SCHEMES:
-        raise ValidationError("classification", [f"scheme {scheme!r} is unknown; expected one of {', '.join(SCHEMES)}"])
-    y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    ok = np.isfinite(y)
-    classes = np.full(len(y), -1, dtype=int)
-    distinct = np.unique(y[ok])
-    if distinct.size == 0:
-        return np.array([]), classes
-    if distinct.size == 1:
-        classes[ok] = 0
-        return distinct.copy(), classes
-    k = int(max(1, min(k, distinct.size)))
-    if scheme in ("fisher_jenks", "natural_breaks") and ok.sum() > 3_000:
-        scheme = "quantiles"
-    cls = getattr(mapclassify, SCHEMES[scheme])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
-        classifier = cls(y[ok]) if scheme == "headtail_breaks" else cls(y[ok], k=k)
-    bins = np.asarray(classifier.bins, dtype=float)
-    bins = np.unique(bins)
-    classes[ok] = np.searchsorted(bins, y[ok], side="left").clip(0, len(bins) - 1)
-    return bins, classes
-
-
-def class_colours(n: int, cmap: str) -> list:
-    """``n`` colours of a sequential colormap, light to dark (avoiding its palest end)."""
-    colormap = colormaps[cmap]
-    if n <= 1:
-        return [colormap(0.6)]
-    return [colormap(x) for x in np.linspace(0.15, 0.92, n)]
-
-
-def class_labels(bins: np.ndarray, low: float, indicator: Indicator, lang: str = "nl") -> list[str]:
-    """Legend labels ``a - b`` of the classes in shown units (shares in %)."""
-    from zorgzones.indicators import format_number
-
-    edges = [low, *bins.tolist()]
-    decimals = indicator.decimals
-    return [f"{format_number(edges[i], decimals, lang)} - {format_number(edges[i + 1], decimals, lang)}" for i in range(len(bins))]
 
 
 def wrap(text: str, width: int) -> str:

@@ -32,6 +32,10 @@ BAND_PRESETS = {
 }
 DEFAULT_BAND = BAND_PRESETS["brussels"]
 
+#: Catchment in minutes of the 2SFCA supply ratio shown per unit on maps, per service type (others: the default).
+CATCHMENT_MINUTES = {"pharmacy": 10.0, "gp": 10.0, "hospital": 30.0}
+DEFAULT_CATCHMENT_MINUTES = 15.0
+
 #: Age bands kept per unit, as (column, first age, last age); ``None`` = open-ended.
 AGE_BANDS = (
     ("pop_0_14", 0, 14),
