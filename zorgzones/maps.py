@@ -306,7 +306,7 @@ def zone_shapes(display: gpd.GeoDataFrame, plan: Plan, *, tolerance_m: float = T
 def zone_layer(zones: gpd.GeoDataFrame, *, lang: str = "nl", selected: gpd.GeoDataFrame | None = None,
                name: str = "Zones") -> folium.FeatureGroup:
     """Zone outlines with their labels, from :func:`zone_shapes`; ``selected`` units (EPSG:4326) are outlined in blue.
-    Outlines, labels and the selection do not catch clicks (the units below them do; their tooltip names the zone)."""
+    Outlines, labels and the selection do not catch clicks (the units below them do; zones are named by their labels)."""
     group = folium.FeatureGroup(name=name, show=True)
     if len(zones):
         shown = zones.assign(_label=zones["zone_name"], _pop=[format_number(v, 0, lang) for v in zones["pop_total"]])
