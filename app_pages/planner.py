@@ -110,7 +110,8 @@ def editing(editor) -> None:
         zone_names = {z: plan.zone_name(z) for z in plan.zone_ids}
         labels = {u: f"{name} ({u}) - {zone_names.get(z, z)}"
                   for u, z, name in zip(known.index, known.to_numpy(), units["name"].reindex(known.index).to_numpy())}
-        selected = st.multiselect(t("units_to_move"), list(labels), format_func=labels.get, key="planner_units")
+        selected = st.multiselect(t("units_to_move"), list(labels), format_func=labels.get, key="planner_units",
+                                  placeholder=t("choose_units"))
         target = st.selectbox(t("target_zone"), plan.zone_ids, format_func=lambda z: f"{plan.zone_name(z)} ({z})",
                               key="planner_target")
         b1, b2, b3 = st.columns(3)
@@ -136,7 +137,7 @@ def editing(editor) -> None:
         k2.metric(t("zones_contiguous"), f"{summary['zones_contiguous']} / {summary['zones']}")
         k3.metric(t("mean_pp"), format_number(summary["mean_polsby_popper"], 2, common.lang()))
         low, high = plan.min_population, plan.max_population
-        st.caption(f"{t('band')}: {number(low) if low else '-'} - {number(high) if high else '-'}")
+        st.caption(f"{t('band')}: {number(low) if low else '-'} - {number(high) if high else t('no_maximum')}")
 
     st.subheader(t("live_panel"))
     metrics = editor.metrics

@@ -125,6 +125,8 @@ LABELS: dict[str, tuple[str, str]] = {
                    "contiguous halves of about equal population."),
     "split_done": ("Zone {zone} gesplitst: {n} eenheid/eenheden vormen {new}.", "Zone {zone} split: {n} unit(s) form {new}."),
     "band": ("Bevolkingsband", "Population band"),
+    "no_maximum": ("geen maximum", "no maximum"),
+    "choose_units": ("Kies eenheden", "Choose units"),
     "band_min": ("Minimum inwoners per zone", "Minimum inhabitants per zone"),
     "band_max": ("Maximum inwoners per zone (0 = geen)", "Maximum inhabitants per zone (0 = none)"),
     "zones_in_band": ("Zones binnen de band", "Zones within the band"),
