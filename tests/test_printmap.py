@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import http.server
+import io
+import socket
+import threading
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import MultiPolygon, box
 
@@ -188,3 +195,65 @@ def test_print_map_real_municipalities(bundle, tmp_path):
 
     with Image.open(png) as image:
         assert image.size == pytest.approx((297 / 25.4 * 300, 420 / 25.4 * 300), abs=1)
+
+
+class _TileServer(http.server.BaseHTTPRequestHandler):
+    """Serves one magenta 256 px PNG for every tile path and remembers the paths asked."""
+
+    asked: list = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        type(self).asked.append(self.path)
+        buffer = io.BytesIO()
+        Image.new("RGB", (256, 256), (255, 0, 255)).save(buffer, format="PNG")
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(buffer.getvalue())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def tile_url():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TileServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _TileServer.asked = []
+    yield f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+    server.shutdown()
+    server.server_close()
+
+
+def pixels(fig) -> np.ndarray:
+    FigureCanvasAgg(fig).draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def test_basemap_tiles_drawn_under_the_map_with_credit(tile_url, tmp_path):
+    units = grid_units()
+    fig = pm.print_map(units, plan=column_plan(units), bundle=FakeBundle(), basemap=tile_url, date=dt.date(2026, 1, 1))
+    assert fig.basemap == (True, "achtergrond: tegels van " + tile_url.split("/")[2])
+    assert _TileServer.asked and all(path.endswith(".png") for path in _TileServer.asked)
+    magenta = (pixels(fig) == (255, 0, 255)).all(axis=-1)
+    assert magenta.sum() > 1_000  # tiles show around the units (inside the map frame only)
+    text = PdfReader(pm.save_figure(fig, tmp_path / "map.pdf")).pages[0].extract_text()
+    assert "tegels van 127.0.0.1" in text and "Testraster (CC0 1.0)" in text
+
+
+def test_basemap_offline_gives_the_same_map_without_tiles():
+    units = grid_units()
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/{{z}}/{{x}}/{{y}}.png"
+    date = dt.date(2026, 1, 1)
+    offline = pm.print_map(units, plan=column_plan(units), bundle=FakeBundle(), basemap=dead, date=date)
+    plain = pm.print_map(units, plan=column_plan(units), bundle=FakeBundle(), date=date)
+    assert offline.basemap[0] is False and "basemap not drawn" in offline.basemap[1]
+    assert np.array_equal(pixels(offline), pixels(plain))
+
+
+def test_basemap_source_must_be_known_or_a_tile_template():
+    with pytest.raises(ValidationError, match="basemap 'ftp://x' is unknown"):
+        pm.print_map(grid_units(), basemap="ftp://x")

@@ -39,6 +39,9 @@ def register(subparsers) -> None:
             sub.add_argument("--by", choices=("unit", "zone"), default="unit", help="colour units or whole zones (default unit)")
             sub.add_argument("--paper", choices=tuple(PAPER_MM), default="A4")
             sub.add_argument("--orientation", choices=ORIENTATIONS, default="landscape")
+            sub.add_argument("--basemap", metavar="SOURCE", default=None,
+                             help="web basemap tiles under the map when online: OpenStreetMap or an http(s) URL template "
+                                  "with {z}/{x}/{y}; skipped (with a note) when the server does not answer")
             sub.add_argument("--services", action="store_true", help="draw pharmacies and hospitals")
             sub.add_argument("--title", help="map title (default: indicator per level)")
             sub.add_argument("--subtitle", help="subtitle (default: plan and number of zones)")
@@ -106,6 +109,7 @@ def run_export(args) -> int:
     level = args.level or (plan.level if plan is not None else "municipality")
     started = time.perf_counter()
     analysis = None
+    notes: list[str] = []
     if getattr(args, "gaps", None):
         if plan is None:
             raise ValidationError("--gaps", ["coverage gaps are summed per zone: give a plan"])
@@ -113,7 +117,8 @@ def run_export(args) -> int:
     if args.what == "map":
         written = [export.write_map(path, bundle, plan=plan, level=level, indicator=args.indicator, by=args.by, paper=args.paper,
                                     orientation=args.orientation, with_services=args.services, title=args.title,
-                                    subtitle=args.subtitle, lang=args.lang, dpi=args.dpi)]
+                                    subtitle=args.subtitle, lang=args.lang, dpi=args.dpi, basemap=args.basemap,
+                                    notes=notes)]
     elif args.what == "pack":
         written = [export_pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
                                      progress=progress_enabled(args))]
@@ -127,7 +132,8 @@ def run_export(args) -> int:
     seconds = time.perf_counter() - started
     summary = {"command": f"export {args.what}", "written": [{"path": str(p), "bytes": p.stat().st_size} for p in written],
                "plan": plan.name if plan is not None else None, "level": level,
-               "indicator": getattr(args, "indicator", None), "synthetic_demo_data": bundle.is_demo, "seconds": round(seconds, 2)}
+               "indicator": getattr(args, "indicator", None), "synthetic_demo_data": bundle.is_demo, "seconds": round(seconds, 2),
+               "notes": notes}
     if args.what == "html":
         from .webassets import external_assets
 
@@ -137,6 +143,8 @@ def run_export(args) -> int:
     else:
         for item in summary["written"]:
             print(f"wrote {item['path']} ({item['bytes']:,} bytes)")
+        for note in notes:
+            print(f"note: {note}")
         if bundle.is_demo:
             print("note: made from the SYNTHETIC DEMO region (run `zorgzones data fetch` for real data)")
     return 0

@@ -47,8 +47,10 @@ def level_units(bundle, level: str) -> gpd.GeoDataFrame:
 def write_map(path, bundle, *, plan: Plan | None = None, level: str | None = None, indicator: str = "share_65plus",
               by: str = "unit", paper: str = "A4", orientation: str = "landscape", with_services: bool = False,
               title: str | None = None, subtitle: str | None = None, lang: str = "nl", scheme: str = "fisher_jenks",
-              k: int = 5, dpi: int = pm.PNG_DPI) -> Path:
-    """A print map (PDF, PNG at ``dpi`` or SVG by suffix) of the bundle's units at ``level`` with the plan's zones."""
+              k: int = 5, dpi: int = pm.PNG_DPI, basemap: str | None = None, notes: list | None = None) -> Path:
+    """A print map (PDF, PNG at ``dpi`` or SVG by suffix) of the bundle's units at ``level`` with the plan's zones;
+    ``basemap`` adds web tiles when the tile server answers (see :func:`zorgzones.basemap.add_basemap`); whether it
+    did is appended to ``notes``."""
     level = level or (plan.level if plan is not None else "municipality")
     units = level_units(bundle, level)
     check_export(path, pm.FORMATS, indicator=indicator, scope=by, plan=plan, units=units, level=level, subject="print map")
@@ -57,7 +59,9 @@ def write_map(path, bundle, *, plan: Plan | None = None, level: str | None = Non
         services = services[services["inside_region"].astype(bool)]
     fig = pm.print_map(units, indicator=indicator, plan=plan, services=services, bundle=bundle, by=by, title=title,
                        subtitle=subtitle, paper=paper, orientation=orientation, lang=lang, scheme=scheme, k=k,
-                       show_services=with_services)
+                       show_services=with_services, basemap=basemap)
+    if basemap and notes is not None:
+        notes.append(f"basemap drawn ({fig.basemap[1]})" if fig.basemap[0] else fig.basemap[1])
     return pm.save_figure(fig, path, dpi=dpi, metadata={"Description": credit_line(bundle, ["units", "plans", "services"])})
 
 

@@ -25,6 +25,7 @@ from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 
 from zorgzones.classes import class_colours, class_labels, classify  # noqa: E402 (maps, export_pack use pm.classify & co.)
 from zorgzones.errors import ValidationError  # noqa: E402
+from zorgzones.basemap import add_basemap, source_problems  # noqa: E402
 from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, shown_values  # noqa: E402
 from zorgzones.zones import Plan, dissolve_zones, require_projected  # noqa: E402
 
@@ -222,12 +223,13 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
               services: gpd.GeoDataFrame | None = None, bundle=None, by: str = "unit", title: str | None = None,
               subtitle: str | None = None, paper: str = "A4", orientation: str = "landscape", lang: str = "nl",
               scheme: str = "fisher_jenks", k: int = 5, zone_labels: str = "auto", date: dt.date | None = None,
-              tolerance_m: float = 50.0, show_services: bool = True) -> Figure:
+              tolerance_m: float = 50.0, show_services: bool = True, basemap: str | None = None) -> Figure:
     """A finished print map of ``indicator`` per unit (``by="unit"``) or per zone of ``plan`` (``by="zone"``).
 
     ``services`` are drawn (unless ``show_services=False``) and counted into zone metrics (services per inhabitant).
     ``bundle`` supplies the credit line of every layer shown and the synthetic-data label of a demo bundle.
-    No web basemap is drawn: the output is identical offline and online.
+    ``basemap`` (``"OpenStreetMap"`` or a tile URL template) draws web tiles under the map when the server answers;
+    ``fig.basemap`` then holds ``(drawn, credit or reason)``. Offline the map is identical apart from the tiles.
     """
     require_projected(units)
     problems = []
@@ -239,6 +241,7 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
         problems.append(f"language {lang!r} is unknown; expected one of {', '.join(TEXT)}")
     if zone_labels not in ("auto", "name", "id", "number", "none"):
         problems.append(f"zone_labels={zone_labels!r} is unknown; expected auto, name, id, number or none")
+    problems += source_problems(basemap) if basemap else []
     if problems:
         raise ValidationError("print map", problems)
     info = get_indicator(indicator, scope=by)
@@ -283,6 +286,7 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
     if services is not None and len(services) and (show_services or by == "zone"):
         layers.append("services")
     frame_map(ax, shapes, valign="center" if side else "top")
+    fig.basemap = add_basemap(ax, basemap) if basemap else (False, "no basemap asked")
     add_scalebar(ax)
     add_north_arrow(ax)
     if bundle is not None and bundle.is_demo:
@@ -305,7 +309,9 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
     fig.text(0.025, 0.965, title, fontsize=17 if paper == "A4" else 22, fontweight="bold", va="top", color="#111111")
     if subtitle:
         fig.text(0.025, 0.915, subtitle, fontsize=10.5, va="top", color="#555555")
-    add_footer(fig, credit_line(bundle, layers) if bundle is not None else "", date=date, lang=lang,
+    credits = "; ".join(c for c in (credit_line(bundle, layers) if bundle is not None else "",
+                                    fig.basemap[1] if fig.basemap[0] else "") if c)
+    add_footer(fig, credits, date=date, lang=lang,
                width_chars=int(width * 19))
     fig.set_label(title)
     return fig
