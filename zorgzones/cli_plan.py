@@ -155,15 +155,20 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
         raise ValidationError("output", [f"unsupported suffix {path.suffix!r} for a table; use .csv or .xlsx"])
 
 
-# -- handlers --------------------------------------------------------------------------------------------------
-def run_validate(args) -> int:
-    from zorgzones.plan_checks import validate_plan
-
+def _plan_units_band(args):
+    """The plan named by ``args.plan``, its units (restricted to ``--region``) and the population band to check."""
     plan = load_plan(args.plan, args, level=args.level)
     units = load_units(args, args.level or plan.level)
     if args.region:
         plan = _restrict(plan, units)
-    low, high = _band(args, plan)
+    return (plan, units, *_band(args, plan))
+
+
+# -- handlers --------------------------------------------------------------------------------------------------
+def run_validate(args) -> int:
+    from zorgzones.plan_checks import validate_plan
+
+    plan, units, low, high = _plan_units_band(args)
     report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy,
                            allow_cross_region=args.allow_cross_region)
     _emit(args, report.to_dict(), str(report))
@@ -173,11 +178,7 @@ def run_validate(args) -> int:
 def run_metrics(args) -> int:
     from zorgzones.plan_checks import plan_summary, zone_metrics
 
-    plan = load_plan(args.plan, args, level=args.level)
-    units = load_units(args, args.level or plan.level)
-    if args.region:
-        plan = _restrict(plan, units)
-    low, high = _band(args, plan)
+    plan, units, low, high = _plan_units_band(args)
     services = _bundle(args).services() if args.units is None else None
     metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
     if args.output:
