@@ -18,7 +18,7 @@ from shapely.geometry import shape
 from streamlit_folium import st_folium
 
 from zorgzones import maps, settings, webassets
-from zorgzones.access_summary import unit_access
+from zorgzones.access_summary import in_region, unit_access
 from zorgzones.bundle import load_bundle
 from zorgzones.coverage import service_units
 from zorgzones.editing import PlanEditor
@@ -186,8 +186,7 @@ def _web_map(path: str, level: str, indicator: str, plan_key: str, language: str
     chosen = None
     if _services is not None and kinds:
         chosen = _services[_services["service_type"].isin(kinds)]
-        if "inside_region" in chosen:
-            chosen = chosen[chosen["inside_region"].fillna(True).astype(bool)]
+        chosen = chosen[in_region(chosen)]
     shown = _units(path, level)
     info = get_indicator(indicator, scope="unit")
     if info.service_type is not None:  # travel time / supply per 1,000: a column computed from the services
@@ -250,9 +249,9 @@ def zone_layer(plan: Plan, *, selected=()) -> folium.FeatureGroup:
     """The zones of ``plan`` (outlines, labels) and the ``selected`` units as a layer of their own, to draw over a
     plan-free base map with :func:`show_map` ``layers=``: a change of plan then redraws only this layer."""
     zones = _zone_shapes(data_dir(), plan.level, plan_key(plan), plan)
-    chosen = [u for u in selected if u in _display_units(data_dir(), plan.level).index]
-    picked = _display_units(data_dir(), plan.level).loc[chosen].to_crs(WEB_CRS) if chosen else None
-    return maps.zone_layer(zones, lang=lang(), selected=picked)
+    display = _display_units(data_dir(), plan.level)
+    chosen = [u for u in selected if u in display.index]
+    return maps.zone_layer(zones, selected=display.loc[chosen].to_crs(WEB_CRS) if chosen else None)
 
 
 def web_map(level: str, indicator: str, plan: Plan | None, kinds=(), *, analysis: dict | None = None,

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import t
+from zorgzones.access_summary import in_region
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values
 from zorgzones.plan_metrics import region_summary, zone_metrics
@@ -64,7 +65,7 @@ if plan is not None:
 
 st.subheader(t("social_map"))
 services = common.services()
-services = services[services["inside_region"].fillna(True).astype(bool)] if "inside_region" in services else services
+services = services[in_region(services)]
 c1, c2, c3 = st.columns([2, 1, 1])
 query = c1.text_input(t("search"), key="social_search")
 kind = c2.selectbox(t("service_type"), [""] + kinds_all, key="social_kind",

@@ -67,7 +67,7 @@ def test_zone_layer_escapes_labels_and_outlines_the_selection():
     units = grid()
     display = maps.display_coverage(units, level="municipality")
     zones = maps.zone_shapes(display, halves(units))
-    page = page_of(maps.zone_layer(zones, lang="en"))
+    page = page_of(maps.zone_layer(zones))
     assert XSS not in page and maps.escape_text(XSS) in page and "Oost" in page
     assert "zz-label" in page and "#1565c0" not in page
     # outlines must not catch clicks (on a canvas map they would take every click meant for the units below)

@@ -172,6 +172,14 @@ def zone_of_points(point_unit: pd.Series, unit_zone: pd.Series) -> pd.Series:
     return point_unit.map(unit_zone).rename("zone_id")
 
 
+def in_region(services: pd.DataFrame) -> pd.Series:
+    """True for services inside the study region; without an ``inside_region`` column, or where it is missing (an
+    upload checked without a region), a service counts as inside."""
+    if "inside_region" not in services.columns:
+        return pd.Series(True, index=services.index)
+    return services["inside_region"].fillna(True).astype(bool)
+
+
 def unit_access(units: pd.DataFrame, services: pd.DataFrame, *, service_type: str, mode: str = "car",
                 catchment_minutes: float | None = None, max_minutes: float = 240.0) -> pd.DataFrame:
     """Per unit (aligned to ``units.index``), for the active services of ``service_type`` with capacity > 0:
@@ -201,12 +209,8 @@ def unit_access(units: pd.DataFrame, services: pd.DataFrame, *, service_type: st
     demand = target_population(units, target=service_type if service_type in SERVICE_TARGETS else "all")
     points = demand_points(units)
     costs = straight_line_costs(points, chosen, mode=mode, max_minutes=catchment)
-    inside = chosen["inside_region"].fillna(True).astype(bool) if "inside_region" in chosen.columns else None
-    if inside is not None and not inside.all():
-        ratio = two_step_fca(costs[costs["dest_id"].isin(chosen.index[inside.to_numpy()])], demand,
-                             supply[inside.to_numpy()], max_cost=catchment)
-    else:
-        ratio = two_step_fca(costs, demand, supply, max_cost=catchment)
+    inside = in_region(chosen).to_numpy()
+    ratio = two_step_fca(costs[costs["dest_id"].isin(chosen.index[inside])], demand, supply[inside], max_cost=catchment)
     nearest = nearest_service(costs, origin_index=units.index)["nearest_cost"].astype(float)
     reach = catchment
     while nearest.isna().any() and reach < max_minutes:

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from zorgzones import printmap as pm
+from zorgzones.access_summary import in_region
 from zorgzones.errors import ValidationError
 from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, source_list
 from zorgzones.zones import Plan, dissolve_zones
@@ -55,8 +56,8 @@ def write_map(path, bundle, *, plan: Plan | None = None, level: str | None = Non
     units = level_units(bundle, level)
     check_export(path, pm.FORMATS, indicator=indicator, scope=by, plan=plan, units=units, level=level, subject="print map")
     services = bundle.services(active_only=True) if with_services or by == "zone" else None
-    if services is not None and "inside_region" in services:
-        services = services[services["inside_region"].astype(bool)]
+    if services is not None:
+        services = services[in_region(services)]
     fig = pm.print_map(units, indicator=indicator, plan=plan, services=services, bundle=bundle, by=by, title=title,
                        subtitle=subtitle, paper=paper, orientation=orientation, lang=lang, scheme=scheme, k=k,
                        show_services=with_services, basemap=basemap)

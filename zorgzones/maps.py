@@ -166,7 +166,7 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
 
     layers = ["units"]
     if plan is not None:
-        zone_layer(zone_shapes(display_coverage(units, level=level), plan), lang=lang).add_to(fmap)
+        zone_layer(zone_shapes(display_coverage(units, level=level), plan)).add_to(fmap)
         layers.append("plans")
 
     if services is not None and len(services):
@@ -232,7 +232,7 @@ def add_analysis_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, *, name: str, 
     columns = [c for c in frame.columns if c != frame.geometry.name][:6] if column is None else [column]
     points = len(shown) and (shown.geom_type == "Point").all()
     layer = folium.GeoJson(
-        _feature_collection(shown, columns) if columns else json.loads(shown[[shown.geometry.name]].to_json(drop_id=True)),
+        _feature_collection(shown, columns),
         name=escape_text(name),
         style_function=lambda f: {"color": colour, "weight": 1.2, "fillColor": colour, "fillOpacity": 0.35},
         marker=folium.CircleMarker(radius=4, fill=True) if points else None,
@@ -303,22 +303,21 @@ def zone_shapes(display: gpd.GeoDataFrame, plan: Plan, *, tolerance_m: float = T
     return out
 
 
-def zone_layer(zones: gpd.GeoDataFrame, *, lang: str = "nl", selected: gpd.GeoDataFrame | None = None,
+def zone_layer(zones: gpd.GeoDataFrame, *, selected: gpd.GeoDataFrame | None = None,
                name: str = "Zones") -> folium.FeatureGroup:
     """Zone outlines with their labels, from :func:`zone_shapes`; ``selected`` units (EPSG:4326) are outlined in blue.
     Outlines, labels and the selection do not catch clicks (the units below them do; zones are named by their labels)."""
     group = folium.FeatureGroup(name=name, show=True)
     if len(zones):
-        shown = zones.assign(_label=zones["zone_name"], _pop=[format_number(v, 0, lang) for v in zones["pop_total"]])
         # not interactive: on a canvas map an outline catches every click inside it, and clicks must reach the units
-        folium.GeoJson(_feature_collection(shown, ["_label", "_pop"]), interactive=False,
+        folium.GeoJson(_feature_collection(zones, []), interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.2}).add_to(group)
         style = ("font:600 11px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;"
                  "transform:translate(-50%,-50%)")
         _Labels([[round(float(lat), 6), round(float(lon), 6), f'<div style="{style}">{escape_text(label)}</div>']
                  for lat, lon, label in zip(zones["label_lat"], zones["label_lon"], zones["zone_name"])]).add_to(group)
     if selected is not None and len(selected):
-        folium.GeoJson(json.loads(selected[[selected.geometry.name]].to_json(drop_id=True)), interactive=False,
+        folium.GeoJson(_feature_collection(selected, []), interactive=False,
                        style_function=lambda f: {"color": "#1565c0", "weight": 3, "fillColor": "#1565c0", "fillOpacity": 0.25}
                        ).add_to(group)
     return group
