@@ -112,7 +112,7 @@ def editing(editor) -> None:
                   for u, z, name in zip(known.index, known.to_numpy(), units["name"].reindex(known.index).to_numpy())}
         selected = st.multiselect(t("units_to_move"), list(labels), format_func=labels.get, key="planner_units",
                                   placeholder=t("choose_units"))
-        target = st.selectbox(t("target_zone"), plan.zone_ids, format_func=lambda z: f"{plan.zone_name(z)} ({z})",
+        target = st.selectbox(t("target_zone"), plan.zone_ids, format_func=lambda z: zone_label(plan, z),
                               key="planner_target")
         b1, b2, b3 = st.columns(3)
         b1.button(t("move"), type="primary", disabled=not selected, key="planner_move", on_click=move, args=(editor, selected, target))
