@@ -58,6 +58,11 @@ def apportion_age_bands(units: pd.DataFrame, municipalities: pd.DataFrame) -> pd
     return out
 
 
+def arrondissement_of(municipality_id: pd.Series) -> pd.Series:
+    """Administrative arrondissement of 2025 municipalities: the first two digits of the NIS code + "000"."""
+    return municipality_id.str[:2] + "000"
+
+
 def _majority(sectors: pd.DataFrame, unit_column: str, value_column: str) -> pd.Series:
     """For each unit, the value held by most of its population (ties: first by value)."""
     weights = sectors.assign(w=sectors["population"] + 1e-6)  # sectors without people still vote
@@ -70,6 +75,7 @@ def _finish_units(frame: gpd.GeoDataFrame, level: str, municipalities: pd.DataFr
     frame = frame.copy()
     frame["level"] = level
     frame["region"] = np.where(frame["municipality_id"].str.startswith("21"), "brussels", "flanders")
+    frame["arrondissement_id"] = arrondissement_of(frame["municipality_id"])
     if municipalities is not None:
         frame["province_id"] = municipalities["province_id"].reindex(frame["municipality_id"]).to_numpy()
         frame = apportion_age_bands(frame, municipalities)
@@ -79,7 +85,7 @@ def _finish_units(frame: gpd.GeoDataFrame, level: str, municipalities: pd.DataFr
     check.raise_if_problems()
     report.notes.extend(f"{level}: {n}" for n in check.notes)
     frame["geometry"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in frame.geometry]
-    columns = ["unit_id", "name", "level", "region", "province_id", "municipality_id", "pop_total", "pop_male", "pop_female"]
+    columns = ["unit_id", "name", "level", "region", "province_id", "arrondissement_id", "municipality_id", "pop_total", "pop_male", "pop_female"]
     columns += [c for c, _, _ in AGE_BANDS] + ["age_estimated", "area_km2", "geometry"]
     return frame[columns].set_index("unit_id").sort_index()
 

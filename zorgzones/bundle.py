@@ -15,7 +15,7 @@ from . import settings
 from .errors import DataError
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
 BUNDLE_DIR = "bundle"
 DEMO_DIR = "demo"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from .build import age_bands, apportion_age_bands
+from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
 from .settings import AGE_BANDS, WORKING_CRS
 
@@ -89,6 +89,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
         out["level"] = level
         out["region"] = np.where(out["brussels"], "brussels", "flanders")
         out["province_id"] = np.where(out["brussels"], "94000", np.where(out["municipality_id"].str[1].astype(int) < 4, "91000", "92000"))
+        out["arrondissement_id"] = arrondissement_of(out["municipality_id"])
         out["geometry"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in out.geometry]
         out["area_km2"] = out.geometry.area / 1e6
         return out
@@ -98,7 +99,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
     wide = age_bands(long, "municipality_id")
     muni = muni.drop(columns="pop_total").join(wide, on="unit_id")
     muni["age_estimated"] = False
-    columns = ["unit_id", "name", "level", "region", "province_id", "municipality_id", "pop_total", "pop_male", "pop_female"]
+    columns = ["unit_id", "name", "level", "region", "province_id", "arrondissement_id", "municipality_id", "pop_total", "pop_male", "pop_female"]
     columns += [c for c, _, _ in AGE_BANDS] + ["age_estimated", "area_km2", "geometry"]
     frames = {"units_municipality": muni[columns].set_index("unit_id").sort_index()}
     municipal_ages = frames["units_municipality"].drop(columns="geometry")
