@@ -9,29 +9,11 @@ import pandas as pd
 
 from .accessibility import nearest_service, two_step_fca
 from .errors import Report, ValidationError
-from .settings import CATCHMENT_MINUTES, DEFAULT_CATCHMENT_MINUTES
+from .settings import SERVICE_TYPES, TARGET_PRESETS, service_type_defaults
 from .travel import demand_points, straight_line_costs
 
-#: Target population per preset: unit column -> weight (summed). Weights per age band are allowed,
-#: e.g. {"pop_0_14": 0.5, "pop_15_64": 1.0, "pop_65plus": 2.5} for GP demand by consultation rate.
-TARGET_PRESETS: dict[str, dict[str, float]] = {
-    "all": {"pop_total": 1.0},
-    "0_2": {"pop_0_2": 1.0},
-    "0_14": {"pop_0_14": 1.0},
-    "65plus": {"pop_65plus": 1.0},
-    "75plus": {"pop_75plus": 1.0},
-    "80plus": {"pop_80plus": 1.0},
-    "85plus": {"pop_85plus": 1.0},
-}
-#: Default target population per service type (configurable: pass a dict to target_population).
-SERVICE_TARGETS: dict[str, str] = {
-    "pharmacy": "all",
-    "hospital": "all",
-    "gp": "all",
-    "residential_care": "80plus",
-    "local_service_centre": "65plus",
-    "childcare": "0_2",
-}
+#: Default target population per service type (from settings.SERVICE_TYPES).
+SERVICE_TARGETS: dict[str, str] = {key: kind.target for key, kind in SERVICE_TYPES.items()}
 
 
 def target_population(units: pd.DataFrame, *, target: str | Mapping[str, float] = "all") -> pd.Series:
@@ -196,7 +178,7 @@ def unit_access(units: pd.DataFrame, services: pd.DataFrame, *, service_type: st
     The cost table is cut at the catchment; units with no service in it are searched again with a doubled cutoff
     until ``max_minutes``, so the nearest time is exact without building a full matrix.
     """
-    catchment = float(CATCHMENT_MINUTES.get(service_type, DEFAULT_CATCHMENT_MINUTES) if catchment_minutes is None else catchment_minutes)
+    catchment = float(service_type_defaults(service_type).max_minutes if catchment_minutes is None else catchment_minutes)
     problems = [] if catchment > 0 and max_minutes >= catchment else [
         f"catchment_minutes {catchment_minutes!r} / max_minutes {max_minutes!r}: expected 0 < catchment <= max_minutes"]
     supply = service_supply(services, service_type=service_type)

@@ -9,11 +9,12 @@ import pandas as pd
 
 from .catchment import ThresholdRows, sorted_rows
 from .errors import Report, ValidationError
+from .settings import E2SFCA_STEPS
 
 #: Columns every cost table has (``cost`` in minutes unless the caller says otherwise).
 COST_COLUMNS = ("origin_id", "dest_id", "cost")
-#: Step weights of Luo & Qi (2009) E2SFCA, also PySAL access' default: upper cost bound -> weight.
-DEFAULT_STEPS = {10: 1.0, 20: 0.68, 30: 0.22}
+#: Step weights of Luo & Qi (2009) E2SFCA, also PySAL access' default (see settings).
+DEFAULT_STEPS = E2SFCA_STEPS
 
 
 # --------------------------------------------------------------------------- validation

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from zorgzones.errors import ValidationError
-from zorgzones.settings import CATCHMENT_MINUTES, DEFAULT_CATCHMENT_MINUTES
+from zorgzones.settings import service_type_defaults
 
 #: Label of synthetic data, shown on every map and export built from the demo bundle.
 DEMO_LABEL = "SYNTHETISCHE DEMODATA - synthetic demo data, not real"
@@ -115,7 +115,7 @@ ACCESS_SERVICES = {
 def _access_indicators() -> list[Indicator]:
     out = []
     for kind, (nl, en, what_nl, what_en, whom_nl, whom_en) in ACCESS_SERVICES.items():
-        minutes = f"{CATCHMENT_MINUTES.get(kind, DEFAULT_CATCHMENT_MINUTES):g}"
+        minutes = f"{service_type_defaults(kind).max_minutes:g}"
         out.append(_ind(f"travel_min_{kind}", f"Reistijd naar de dichtstbijzijnde {nl}", f"Travel time to the nearest {en}",
                         "minuten met de auto, rechte lijn", "minutes by car, straight line", f"travel_min_{kind}", decimals=1,
                         scopes=("unit",), measure="travel_min", service_type=kind))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -32,9 +33,92 @@ BAND_PRESETS = {
 }
 DEFAULT_BAND = BAND_PRESETS["brussels"]
 
-#: Catchment in minutes of the 2SFCA supply ratio shown per unit on maps, per service type (others: the default).
-CATCHMENT_MINUTES = {"pharmacy": 10.0, "gp": 10.0, "hospital": 30.0}
-DEFAULT_CATCHMENT_MINUTES = 15.0
+#: Travel modes (straight line): speed in km/h and detour factor (network length / straight line).
+#: Car 40 km/h is a mixed urban/rural average; detours from Belgian road-network studies (about 1.2-1.35).
+SPEED_KMH = {"car": 40.0, "bike": 15.0, "walk": 4.8}
+DETOUR_FACTOR = {"car": 1.3, "bike": 1.25, "walk": 1.2}
+
+#: Target populations: name -> {unit column: weight}, summed. Weights per age band are allowed,
+#: e.g. {"pop_0_14": 0.5, "pop_15_64": 1.0, "pop_65plus": 2.5} for GP demand by consultation rate.
+TARGET_PRESETS: dict[str, dict[str, float]] = {
+    "all": {"pop_total": 1.0},
+    "0_2": {"pop_0_2": 1.0},
+    "0_14": {"pop_0_14": 1.0},
+    "65plus": {"pop_65plus": 1.0},
+    "75plus": {"pop_75plus": 1.0},
+    "80plus": {"pop_80plus": 1.0},
+    "85plus": {"pop_85plus": 1.0},
+}
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    """Defaults of one service type: who it serves, how far is too far, what its capacity counts."""
+
+    key: str
+    #: Target population: a TARGET_PRESETS name.
+    target: str
+    #: Threshold T in minutes: people beyond T are a gap; also the 2SFCA catchment.
+    max_minutes: float
+    #: Travel mode of T (a SPEED_KMH key).
+    mode: str
+    #: What ``capacity`` counts ("site" when every service counts 1).
+    capacity_unit: str
+    #: Planning rule: target inhabitants one unit of capacity serves (None: no rule).
+    population_per_capacity: float | None = None
+    #: Where that rule comes from.
+    norm_source: str = ""
+
+    @property
+    def norm_per_1000(self) -> float | None:
+        """Capacity per 1,000 target inhabitants that the planning rule asks for."""
+        return None if not self.population_per_capacity else 1000.0 / self.population_per_capacity
+
+
+#: Every analysis default per service type. Thresholds follow how people reach each service: a pharmacy or a
+#: local service centre is walked to (10/15 min, DESIGN.md: "a third of its people beyond a 10-minute walk"),
+#: GPs and nursing homes are driven to within a quarter of an hour, hospitals within half an hour (the usual
+#: Belgian planning horizon for general hospital care).
+SERVICE_TYPES: dict[str, ServiceType] = {s.key: s for s in (
+    ServiceType("pharmacy", "all", 10.0, "walk", "site", 2500.0,
+                "Belgian pharmacy establishment rule: about one pharmacy per 2,500-3,000 inhabitants"),
+    ServiceType("gp", "all", 10.0, "car", "FTE", 1000.0, "rule of thumb: one full-time GP per 1,000 inhabitants"),
+    ServiceType("hospital", "all", 30.0, "car", "beds", 250.0, "about 4 general beds per 1,000 inhabitants"),
+    ServiceType("hospital_general", "all", 30.0, "car", "beds", 250.0, "about 4 general beds per 1,000 inhabitants"),
+    ServiceType("hospital_psychiatric", "all", 30.0, "car", "beds"),
+    ServiceType("nursing_home", "80plus", 15.0, "car", "places"),
+    ServiceType("residential_care", "80plus", 15.0, "car", "places"),
+    ServiceType("local_service_centre", "65plus", 15.0, "walk", "site"),
+    ServiceType("home_nursing", "65plus", 15.0, "car", "FTE"),
+    ServiceType("mental_health_centre", "all", 30.0, "car", "site"),
+    ServiceType("childcare", "0_2", 10.0, "car", "places"),
+    ServiceType("welfare_office", "all", 15.0, "car", "site"),
+)}
+#: Defaults for a service type not in the table (e.g. a type from a user's own file).
+DEFAULT_SERVICE_TYPE = ServiceType("other", "all", 15.0, "car", "site")
+
+
+def service_type_defaults(key: str) -> ServiceType:
+    """The defaults of a service type (``DEFAULT_SERVICE_TYPE`` values for an unknown type)."""
+    return SERVICE_TYPES.get(key) or replace(DEFAULT_SERVICE_TYPE, key=key)
+
+
+#: E2SFCA steps: upper bound in minutes -> weight (Luo & Qi 2009 Gaussian-derived weights 1, 0.68, 0.22).
+E2SFCA_STEPS = {10.0: 1.0, 20.0: 0.68, 30.0: 0.22}
+#: Accessibility measures the analysis layer knows; e2sfca is the default (distance decay within the catchment).
+ACCESS_METHODS = ("nearest", "2sfca", "e2sfca", "gaussian")
+DEFAULT_ACCESS_METHOD = "e2sfca"
+#: How demand is placed: "centroid" = one population-weighted point per unit.
+DEMAND_MODELS = ("centroid",)
+DEFAULT_DEMAND_MODEL = "centroid"
+#: Nearest-service search stops here (minutes); farther is reported as "no service in reach".
+NEAREST_SEARCH_MAX_MINUTES = 240.0
+#: Overlap: a person within T of at least this many services of one type is "duplicated" coverage.
+OVERLAP_MIN_SERVICES = 2
+#: Siting: exact solver time limit (s), search radius for candidate-demand pairs (min), grid spacing (m).
+SITING_TIME_LIMIT_S = 60.0
+SITING_CUTOFF_MINUTES = 60.0
+SITING_GRID_SPACING_M = 1000.0
 
 #: Age bands kept per unit, as (column, first age, last age); ``None`` = open-ended.
 AGE_BANDS = (

@@ -11,15 +11,9 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from .errors import Report, ValidationError
-from .settings import WORKING_CRS
+from .settings import DETOUR_FACTOR, SPEED_KMH, WORKING_CRS
 from .validation import check_projected
 
-#: Average door-to-door speed per mode in km/h for straight-line estimates (urban/rural mix in
-#: Flanders: car 40 km/h incl. junctions and parking, e-bike/bike mix 15 km/h, walking 4.8 km/h).
-SPEED_KMH = {"car": 40.0, "bike": 15.0, "walk": 4.8}
-#: Ratio network distance / straight-line distance per mode (circuity; 1.3 is the usual value for
-#: Western European road networks, walkers and cyclists use shortcuts).
-DETOUR_FACTOR = {"car": 1.3, "bike": 1.25, "walk": 1.2}
 #: Without a cutoff the full origin x destination matrix is built only up to this many pairs.
 MAX_FULL_PAIRS = 10_000_000
 #: Columns of every cost table built here (``cost`` equals ``travel_min``).
