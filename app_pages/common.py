@@ -18,7 +18,8 @@ from shapely.geometry import shape
 from streamlit_folium import st_folium
 
 from zorgzones import maps, settings, webassets
-from zorgzones.access_summary import in_region, unit_access
+from zorgzones.access_summary import in_region
+from zorgzones.analysis_access import unit_access
 from zorgzones.bundle import load_bundle
 from zorgzones.coverage import service_units
 from zorgzones.editing import PlanEditor
@@ -232,7 +233,7 @@ if _MAP_SCRIPT is not None:  # the original is kept on the module, so a reload o
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _unit_access(path: str, level: str, services_key: str, kind: str, _services: gpd.GeoDataFrame) -> pd.DataFrame:
-    return unit_access(_units(path, level), _services, service_type=kind)
+    return unit_access(bundle_for(path), level=level, service_type=kind, services=_services)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

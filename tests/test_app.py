@@ -87,10 +87,11 @@ def test_accessibility_analysis_gaps_coverage_and_siting(monkeypatch, tmp_path):
     at.button(key="access_exact").click().run()
     assert not at.exception
     assert any(text.startswith("Exacte oplossing (optimal") for text in _texts(at.markdown))
-    at.selectbox(key="access_method").set_value("e2sfca").run()
+    at.selectbox(key="access_method").set_value("2sfca").run()
     assert any(w.startswith("De instellingen zijn gewijzigd") for w in _texts(at.warning))
     at.button(key="access_run").click().run()
     assert not at.exception and not any("gewijzigd" in w for w in _texts(at.warning))
+    at.selectbox(key="access_method").set_value("e2sfca").run()
     at.text_input(key="access_steps").set_value("10:1, twenty:0.5").run()
     at.button(key="access_run").click().run()
     assert not at.exception and at.error  # a bad step list is reported, not raised
@@ -253,8 +254,8 @@ def test_planner_merges_and_splits_zones_with_undo(monkeypatch, tmp_path):
 def test_explore_shows_travel_time_and_supply_indicators(monkeypatch, tmp_path, demo_bundle):
     at = _app(monkeypatch, tmp_path)
     options = at.selectbox(key="explore_indicator").options
-    assert {"Reistijd naar de dichtstbijzijnde apotheek (minuten met de auto, rechte lijn)",
-            "Ziekenhuisbedden per 1.000 inwoners (2SFCA, 30 min)"} <= set(options)
+    assert {"Reistijd naar de dichtstbijzijnde apotheek (minuten te voet, rechte lijn)",
+            "Ziekenhuisbedden per 1.000 inwoners (E2SFCA, 30 min met de auto)"} <= set(options)
     at.selectbox(key="explore_indicator").set_value("travel_min_pharmacy").run()
     assert not at.exception and at.query_params["indicator"] == "travel_min_pharmacy"
     assert any(c.startswith("Reistijd hemelsbreed") for c in _texts(at.caption))
@@ -394,13 +395,13 @@ def test_pages_on_real_bundle(monkeypatch, bundle_dir):
 
 @pytest.mark.slow
 def test_explore_travel_time_supply_and_neighbourhoods_on_real_bundle(monkeypatch, bundle_dir, bundle):
-    from zorgzones.access_summary import unit_access
+    from zorgzones.analysis_access import unit_access
 
     at = _app(monkeypatch, bundle_dir)
     for key in ("travel_min_pharmacy", "supply_per_1000_pharmacy", "travel_min_hospital", "supply_per_1000_hospital"):
         at.selectbox(key="explore_indicator").set_value(key).run()
         assert not at.exception
-    assert "Ziekenhuisbedden per 1.000 inwoners (2SFCA, 30 min)" in _map_args(at)["script"]
+    assert "Ziekenhuisbedden per 1.000 inwoners (E2SFCA, 30 min met de auto)" in _map_args(at)["script"]
     start = time.perf_counter()
     at.selectbox(key="explore_level").set_value("neighbourhood").run()  # 2,730 units, hospital supply, classified
     at.selectbox(key="explore_indicator").set_value("travel_min_pharmacy").run()
@@ -408,9 +409,10 @@ def test_explore_travel_time_supply_and_neighbourhoods_on_real_bundle(monkeypatc
     assert "Reistijd naar de dichtstbijzijnde apotheek" in _map_args(at)["script"]
 
     services = bundle.services()
-    pharmacy = unit_access(bundle.units("neighbourhood"), services, service_type="pharmacy")
-    assert pharmacy["travel_min"].notna().all() and pharmacy["travel_min"].max() < 20  # a pharmacy within 20 min by car
-    hospital = unit_access(bundle.units("municipality"), services, service_type="hospital")
+    pharmacy = unit_access(bundle, level="neighbourhood", service_type="pharmacy")
+    populated = pharmacy["target_pop"] > 0  # units without people have no travel time (shown as "no data")
+    assert pharmacy.loc[populated, "travel_min"].notna().all() and pharmacy["travel_min"].max() < 90  # within 90 min on foot
+    hospital = unit_access(bundle, level="municipality", service_type="hospital")
     assert hospital["supply_per_1000"].between(0, 50).all()  # beds per 1,000: no border artefact of foreign hospitals
     beds = services.query("service_type == 'hospital' and inside_region")["capacity"].sum()
     reached = (hospital["supply_per_1000"] * hospital["target_pop"] / 1000).sum()

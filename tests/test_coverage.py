@@ -268,7 +268,7 @@ def test_cli_gaps_on_demo_region(tmp_path, capsys):
     assert summary["top_gaps"][0]["rank"] == 1
     assert summary["capacity_limited"]["covered_pop"] <= summary["target_pop"] - summary["pop_beyond"] + 1e-6
     assert {row["zone_id"] for row in summary["benchmark"]} == {row["zone_id"] for row in summary["zones"]}
-    units = pd.read_csv(out)
+    units = pd.read_csv(tmp_path / "gaps_units.csv")
     assert units["pop_beyond"].sum() == pytest.approx(summary["pop_beyond"])
     assert (tmp_path / "gaps_benchmark.csv").is_file() and (tmp_path / "gaps_zones.csv").is_file()
     gpkg = tmp_path / "gaps.gpkg"
@@ -283,7 +283,7 @@ def test_cli_gaps_on_demo_region(tmp_path, capsys):
 def test_cli_gaps_bad_options_give_one_clear_message(tmp_path, capsys):
     from zorgzones.cli import main
 
-    code = main(["gaps", "--data-dir", str(tmp_path), "--population", "pop_cats", "--plan", "nope", "--province", "99999"])
+    code = main(["gaps", "--data-dir", str(tmp_path), "--target", "pop_cats", "--plan", "nope", "--province", "99999"])
     assert code == 2
     err = capsys.readouterr().err
     assert "pop_cats" in err and "nope" in err and "99999" in err and "Traceback" not in err
@@ -305,7 +305,8 @@ def test_cli_gaps_on_real_bundle_matches_raw_files(bundle_dir, capsys):
 
     from zorgzones.cli import main
 
-    assert main(["gaps", "--data-dir", str(bundle_dir), "--province", "70000", "--plan", "elz", "--json"]) == 0
+    assert main(["gaps", "--data-dir", str(bundle_dir), "--province", "70000", "--plan", "elz", "--json",
+                 "--mode", "walk", "--max-minutes", "15"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["demo_data"] is False
     assert summary["units"] == 415 and summary["pop_beyond"] == 296_923

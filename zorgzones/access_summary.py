@@ -1,4 +1,4 @@
-"""Inputs and summaries around the accessibility measures: target population per service type, capacity per service, aggregation per unit and zone, per-unit travel time and supply indicators for maps."""
+"""Target population per service type, capacity per service, and travel/supply summaries per unit or zone."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .accessibility import nearest_service, two_step_fca
-from .errors import Report, ValidationError
-from .settings import SERVICE_TYPES, TARGET_PRESETS, service_type_defaults
-from .travel import demand_points, straight_line_costs
+from .errors import Report
+from .settings import SERVICE_TYPES, TARGET_PRESETS
 
 #: Default target population per service type (from settings.SERVICE_TYPES).
 SERVICE_TARGETS: dict[str, str] = {key: kind.target for key, kind in SERVICE_TYPES.items()}
@@ -159,47 +157,5 @@ def in_region(services: pd.DataFrame) -> pd.Series:
     upload checked without a region), a service counts as inside."""
     if "inside_region" not in services.columns:
         return pd.Series(True, index=services.index)
-    return services["inside_region"].fillna(True).astype(bool)
-
-
-def unit_access(units: pd.DataFrame, services: pd.DataFrame, *, service_type: str, mode: str = "car",
-                catchment_minutes: float | None = None, max_minutes: float = 240.0) -> pd.DataFrame:
-    """Per unit (aligned to ``units.index``), for the active services of ``service_type`` with capacity > 0:
-
-    - ``travel_min``: straight-line travel time (``mode``, with its detour factor and speed) from the unit's demand point
-      (:func:`travel.demand_points`) to the nearest such service; NaN when none lies within ``max_minutes``;
-    - ``supply_per_1000``: 2SFCA capacity per 1,000 target population (:data:`SERVICE_TARGETS`) within
-      ``catchment_minutes`` (default :data:`settings.CATCHMENT_MINUTES` of the type); 0 where no service is in reach. Services
-      with ``inside_region`` False are left out of this ratio (the people they serve beyond the border are not in
-      ``units``: a foreign hospital reaching one small border village would give it thousands of beds per 1,000),
-      but they do count for ``travel_min`` (people cross borders);
-    - ``target_pop``: the target population of the unit.
-
-    The cost table is cut at the catchment; units with no service in it are searched again with a doubled cutoff
-    until ``max_minutes``, so the nearest time is exact without building a full matrix.
-    """
-    catchment = float(service_type_defaults(service_type).max_minutes if catchment_minutes is None else catchment_minutes)
-    problems = [] if catchment > 0 and max_minutes >= catchment else [
-        f"catchment_minutes {catchment_minutes!r} / max_minutes {max_minutes!r}: expected 0 < catchment <= max_minutes"]
-    supply = service_supply(services, service_type=service_type)
-    supply = supply[supply > 0]
-    if supply.empty:
-        problems.append(f"no active {service_type!r} service with capacity > 0; nothing to measure travel time or supply to")
-    if problems:
-        raise ValidationError(f"accessibility of {service_type!r} per unit", problems)
-    chosen = services.loc[supply.index]
-    demand = target_population(units, target=service_type if service_type in SERVICE_TARGETS else "all")
-    points = demand_points(units)
-    costs = straight_line_costs(points, chosen, mode=mode, max_minutes=catchment)
-    inside = in_region(chosen).to_numpy()
-    ratio = two_step_fca(costs[costs["dest_id"].isin(chosen.index[inside])], demand, supply[inside], max_cost=catchment)
-    nearest = nearest_service(costs, origin_index=units.index)["nearest_cost"].astype(float)
-    reach = catchment
-    while nearest.isna().any() and reach < max_minutes:
-        reach = min(reach * 2.0, float(max_minutes))
-        far = nearest.index[nearest.isna().to_numpy()]
-        more = straight_line_costs(points.loc[far], chosen, mode=mode, max_minutes=reach)
-        if len(more):
-            nearest.loc[far] = nearest_service(more, origin_index=far)["nearest_cost"].to_numpy(dtype=float)
-    return pd.DataFrame({"travel_min": nearest.to_numpy(), "supply_per_1000": ratio.to_numpy(dtype=float) * 1000.0,
-                         "target_pop": demand.to_numpy(dtype=float)}, index=units.index)
+    flag = services["inside_region"]
+    return flag.where(flag.notna(), True).astype(bool)

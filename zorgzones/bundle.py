@@ -71,6 +71,9 @@ class Bundle:
     def from_frames(cls, manifest: dict, frames: dict[str, pd.DataFrame]) -> Bundle:
         return cls(manifest, {name: (lambda f=f: f) for name, f in frames.items()})
 
+    def has_layer(self, name: str) -> bool:
+        return name in self._layers
+
     def layer(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
             if name not in self._layers:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from zorgzones import printmap as pm
 from zorgzones.access_summary import in_region
+from zorgzones.analysis_gaps import GapsRequest, run_gaps
 from zorgzones.errors import ValidationError
 from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, source_list
 from zorgzones.zones import Plan, dissolve_zones
@@ -82,23 +84,16 @@ def write_html(path, bundle, *, plan: Plan | None = None, level: str | None = No
     return pm.atomic_write(Path(path), lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
-def gap_layers(bundle, plan: Plan, *, level: str | None = None, service_type: str = "pharmacy", max_minutes: float = 5.0,
-               mode: str = "car") -> dict[str, pd.DataFrame]:
-    """Coverage gaps as analysis layers: ``gaps_<type>`` (units with population beyond ``max_minutes`` of every active
-    service of the type, straight-line travel from the unit's demand point, services across the border included)
-    and ``gaps_<type>_by_zone`` (the same summed per zone of ``plan``)."""
-    from zorgzones.coverage import coverage_gaps, summarise_by_zone
-    from zorgzones.travel import demand_points, straight_line_costs
-
-    units = level_units(bundle, level or plan.level)
-    services = bundle.services(service_type, active_only=True)
-    costs = straight_line_costs(demand_points(units), services, mode=mode, max_minutes=max_minutes)
-    gaps = coverage_gaps(costs[["origin_id", "dest_id", "cost"]], units["pop_total"].astype(float), max_cost=max_minutes)
-    layer = units[["name", "geometry"]].join(gaps).join(plan.assignment.rename("zone_id"))
-    layer["max_minutes"], layer["service_type"] = float(max_minutes), service_type
-    by_zone = summarise_by_zone(gaps, plan.assignment.reindex(gaps.index))
-    by_zone.insert(0, "zone_name", [plan.zone_name(z) for z in by_zone.index])
-    return {f"gaps_{service_type}": layer, f"gaps_{service_type}_by_zone": by_zone}
+def gap_layers(bundle, plan: Plan, *, level: str | None = None, service_type: str = "pharmacy",
+               max_minutes: float | None = None, mode: str | None = None) -> dict[str, pd.DataFrame]:
+    """Coverage gaps as analysis layers: ``gaps_<type>`` (units with their people beyond T) and
+    ``gaps_<type>_by_zone`` — the answer of ``zorgzones gaps`` for the same request (service-type defaults)."""
+    request = GapsRequest(service_type=service_type, level=level or plan.level, max_minutes=max_minutes, mode=mode)
+    result = run_gaps(bundle, request, plan=plan)
+    layer = result.tables()["units"].join(plan.assignment.rename("zone_id"))
+    layer["max_minutes"], layer["mode"], layer["service_type"] = result.request.max_minutes, result.request.mode, service_type
+    layer["demand_model"] = result.demand.model
+    return {f"gaps_{service_type}": layer, f"gaps_{service_type}_by_zone": result.by_zone}
 
 
 def data_tables(bundle, plan: Plan, *, level: str | None = None, analysis: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -137,15 +132,23 @@ def data_tables(bundle, plan: Plan, *, level: str | None = None, analysis: dict 
 
 def write_data(path, bundle, plan: Plan, *, level: str | None = None, analysis: dict | None = None) -> list[Path]:
     """GeoPackage (every layer), XLSX (one sheet per table, geometry dropped) or CSV (one file per table,
-    ``<stem>_<table>.csv``); every file is written beside its target and renamed only when all succeeded."""
+    ``<stem>_<table>.csv``); see :func:`write_tables`."""
     level = level or plan.level
     path = check_export(path, DATA_SUFFIXES, plan=plan, units=level_units(bundle, level), level=level, subject="data export")
-    tables = data_tables(bundle, plan, level=level, analysis=analysis)
+    return write_tables(path, data_tables(bundle, plan, level=level, analysis=analysis))
+
+
+def write_tables(path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Tables to one file by suffix: .gpkg one layer each (attribute tables too), .xlsx one sheet each, .csv one file
+    each (``<stem>_<table>.csv``). Every file is written beside its target and renamed only when all succeeded."""
+    path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in DATA_SUFFIXES:
+        raise ValidationError("output file", [f"{path} has suffix {path.suffix!r}; expected one of {sorted(DATA_SUFFIXES)}"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables = {name: frame.reset_index() if any(frame.index.names) else frame for name, frame in tables.items()}
     if suffix == ".gpkg":
         def write(tmp: Path) -> None:
-            import pyogrio
-
             tmp.unlink(missing_ok=True)
             for name, frame in tables.items():
                 pyogrio.write_dataframe(_for_file(frame), tmp, layer=name, driver="GPKG", append=tmp.exists())
@@ -164,6 +167,7 @@ def write_data(path, bundle, plan: Plan, *, level: str | None = None, analysis: 
             os.close(fd)
             staged.append((Path(tmp), target))
             _plain(tables[name]).to_csv(tmp, index=False)
+            os.chmod(tmp, 0o666 & ~pm.current_umask())
         for tmp, target in staged:
             os.replace(tmp, target)
     except BaseException:

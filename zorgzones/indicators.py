@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from zorgzones.errors import ValidationError
-from zorgzones.settings import service_type_defaults
+from zorgzones.settings import DEFAULT_ACCESS_METHOD, service_type_defaults
 
 #: Label of synthetic data, shown on every map and export built from the demo bundle.
 DEMO_LABEL = "SYNTHETISCHE DEMODATA - synthetic demo data, not real"
@@ -37,7 +37,7 @@ class Indicator:
     scopes: tuple = ("unit", "zone")
     diverging: bool = False
     #: Set for indicators measured against services (``travel_min`` / ``supply_per_1000`` of ``service_type``): their
-    #: values come from :func:`zorgzones.access_summary.unit_access`, put in a column named like the key.
+    #: values come from :func:`zorgzones.analysis_access.unit_access`, put in a column named like the key.
     measure: str | None = None
     service_type: str | None = None
 
@@ -112,15 +112,23 @@ ACCESS_SERVICES = {
 }
 
 
+#: Travel modes in unit labels (nl, en).
+MODE_WORDS = {"car": ("met de auto", "by car"), "walk": ("te voet", "on foot"), "bike": ("met de fiets", "by bike")}
+
+
 def _access_indicators() -> list[Indicator]:
+    """Per service type the two Explore indicators, labelled with the defaults they are computed with."""
     out = []
+    method = DEFAULT_ACCESS_METHOD.upper()
     for kind, (nl, en, what_nl, what_en, whom_nl, whom_en) in ACCESS_SERVICES.items():
-        minutes = f"{service_type_defaults(kind).max_minutes:g}"
+        defaults = service_type_defaults(kind)
+        minutes = f"{defaults.max_minutes:g}"
+        mode_nl, mode_en = MODE_WORDS[defaults.mode]
         out.append(_ind(f"travel_min_{kind}", f"Reistijd naar de dichtstbijzijnde {nl}", f"Travel time to the nearest {en}",
-                        "minuten met de auto, rechte lijn", "minutes by car, straight line", f"travel_min_{kind}", decimals=1,
+                        f"minuten {mode_nl}, rechte lijn", f"minutes {mode_en}, straight line", f"travel_min_{kind}", decimals=1,
                         scopes=("unit",), measure="travel_min", service_type=kind))
-        out.append(_ind(f"supply_per_1000_{kind}", f"{what_nl} per 1.000 {whom_nl} (2SFCA, {minutes} min)",
-                        f"{what_en} per 1,000 {whom_en} (2SFCA, {minutes} min)", f"per 1.000 {whom_nl}", f"per 1,000 {whom_en}",
+        out.append(_ind(f"supply_per_1000_{kind}", f"{what_nl} per 1.000 {whom_nl} ({method}, {minutes} min {mode_nl})",
+                        f"{what_en} per 1,000 {whom_en} ({method}, {minutes} min {mode_en})", f"per 1.000 {whom_nl}", f"per 1,000 {whom_en}",
                         f"supply_per_1000_{kind}", decimals=2, cmap="BuGn", scopes=("unit",), measure="supply_per_1000",
                         service_type=kind))
     return out

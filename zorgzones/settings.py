@@ -105,6 +105,11 @@ def service_type_defaults(key: str) -> ServiceType:
 
 #: E2SFCA steps: upper bound in minutes -> weight (Luo & Qi 2009 Gaussian-derived weights 1, 0.68, 0.22).
 E2SFCA_STEPS = {10.0: 1.0, 20.0: 0.68, 30.0: 0.22}
+#: Default E2SFCA steps as fractions of the threshold T: the Luo & Qi zones 0-10-20-30 min for T = 30,
+#: so a 10-minute pharmacy walk and a 30-minute hospital drive get the same shape of decay.
+E2SFCA_STEP_FRACTIONS = {1 / 3: 1.0, 2 / 3: 0.68, 1.0: 0.22}
+#: Gaussian 2SFCA: width sigma = this fraction of T; pairs up to 3 sigma take part.
+GAUSSIAN_SIGMA_FRACTION = 0.5
 #: Accessibility measures the analysis layer knows; e2sfca is the default (distance decay within the catchment).
 ACCESS_METHODS = ("nearest", "2sfca", "e2sfca", "gaussian")
 DEFAULT_ACCESS_METHOD = "e2sfca"

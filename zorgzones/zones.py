@@ -248,3 +248,18 @@ def dissolve_zones(units: gpd.GeoDataFrame, plan: Plan) -> gpd.GeoDataFrame:
     out.insert(0, "zone_name", [plan.zone_name(z) for z in out.index])
     out.index = out.index.astype(object)
     return out
+
+
+def load_plan(bundle, source: str, *, level: str | None = None) -> Plan:
+    """A plan by bundle name (``elz``) or from a plan file (.csv/.xlsx/.gpkg); every command resolves ``--plan`` here."""
+    path = Path(source)
+    if path.suffix.lower() in PLAN_SUFFIXES or path.exists():
+        return read_plan(path, level=level)
+    if source not in bundle.plan_names():
+        raise ValidationError("--plan", [f"{source!r} is neither a plan file nor a plan of the bundle "
+                                         f"({', '.join(bundle.plan_names()) or 'none'})"])
+    plan = Plan.from_bundle(bundle, source)
+    if level is not None and plan.level not in (level, "mixed"):
+        raise ValidationError(f"plan {source!r}", [f"wrong level: the bundle plan is at level {plan.level!r} but level "
+                                                   f"{level!r} was asked; drop --level or pick a plan of {level} units"])
+    return plan

@@ -1,0 +1,200 @@
+"""One orchestration per analysis: a request in, a typed result out.
+
+The CLI, the app and the exports call these functions, so one question gets one answer. Each
+request names only what the user chose; :meth:`resolved` fills the rest from the service-type
+table in :mod:`zorgzones.settings`. Inputs are checked once here (services against the region,
+plan against the level), then the trusted inner functions run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import settings
+from .access_summary import service_supply, target_population
+from .accessibility import nearest_service
+from .errors import ValidationError
+from .travel import demand_points, population_weighted_points, raster_demand_points, straight_line_costs
+from .zones import Plan
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """Default progress callback: say nothing."""
+
+
+# --------------------------------------------------------------------------- demand
+
+
+@dataclass
+class Demand:
+    """Where the target population is: points, their population and the unit each belongs to."""
+
+    points: gpd.GeoDataFrame
+    target_pop: pd.Series
+    point_unit: pd.Series
+    units: gpd.GeoDataFrame
+    level: str
+    model: str
+    target: str
+
+
+def e2sfca_steps(max_minutes: float) -> dict[float, float]:
+    """E2SFCA steps scaled to the threshold T (settings.E2SFCA_STEP_FRACTIONS): 10/20/30 min for T = 30."""
+    return {max_minutes * fraction: weight for fraction, weight in settings.E2SFCA_STEP_FRACTIONS.items()}
+
+
+def build_demand(bundle, *, level: str, target: str, model: str = settings.DEFAULT_DEMAND_MODEL,
+                 raster: str | None = None) -> Demand:
+    """Demand points of ``level`` (or the cells of a population raster) with their target population."""
+    if level == "raster":
+        units = bundle.units("municipality")
+        if settings.TARGET_PRESETS.get(target) != {"pop_total": 1.0}:
+            raise ValidationError("demand", [f"target {target!r}: a population raster holds only total population; "
+                                             "use target 'all' or a unit level"])
+        cells = raster_demand_points(_bundle_file(bundle, raster or "ghs_pop_100m_westflanders", "--raster"))
+        joined = gpd.sjoin(cells[["geometry"]], units[["geometry"]].rename_axis("_unit"), how="left", predicate="within")
+        cell_unit = joined.loc[~joined.index.duplicated(), "_unit"]
+        keep = cell_unit.notna().to_numpy()
+        cells = cells[keep]
+        return Demand(cells, cells["pop_total"].astype(float).rename("target_pop"), cell_unit[keep], units,
+                      "raster", "raster", target)
+    if level not in settings.LEVELS:
+        raise ValidationError("demand", [f"level {level!r} is unknown; expected one of {[*settings.LEVELS, 'raster']}"])
+    if model not in settings.DEMAND_MODELS:
+        raise ValidationError("demand", [f"demand model {model!r} is unknown; expected one of {settings.DEMAND_MODELS}"])
+    units = bundle.units(level)
+    if level == "municipality" and bundle.has_layer("units_neighbourhood"):
+        points = population_weighted_points(units, bundle.units("neighbourhood"), unit_column="municipality_id")
+    else:
+        points = demand_points(units)
+    return Demand(points, target_population(units, target=target), pd.Series(units.index, index=units.index, name="unit_id"),
+                  units, level, model, target)
+
+
+def _bundle_file(bundle, value: str, what: str) -> Path:
+    """A file path given directly or as a key of the bundle's paths."""
+    path = Path(value)
+    if path.suffix and path.is_file():
+        return path
+    found = bundle.path(value)
+    if found is None or not Path(found).is_file():
+        hint = " (the demo bundle has none: run `zorgzones data fetch` or pass a path)" if bundle.is_demo else ""
+        raise ValidationError(what, [f"{value!r} is neither an existing file nor a file in the bundle{hint}"])
+    return Path(found)
+
+
+# --------------------------------------------------------------------------- services and plans
+
+
+@dataclass
+class Services:
+    """The services one analysis uses: points, capacity, and which of them lie inside the region."""
+
+    points: gpd.GeoDataFrame
+    supply: pd.Series
+    inside: pd.Series
+    notes: list[str]
+
+
+def prepare_services(bundle, service_type: str, *, services: gpd.GeoDataFrame | None = None,
+                     include_inactive: bool = False) -> Services:
+    """Services of ``service_type`` with capacity > 0, checked against the region once.
+
+    ``services`` (e.g. a user's file) replaces the bundle's. Services without coordinates are left out;
+    services more than settings.BORDER_BUFFER_M outside the region are kept (they count only where in
+    reach) and noted; a set with no service in or near the region is refused (swapped coordinates, wrong
+    CRS), never analysed as "everybody is beyond reach".
+    """
+    notes: list[str] = []
+    frame = bundle.services(service_type) if services is None else services
+    if services is not None and "service_type" in frame.columns and frame["service_type"].notna().any():
+        frame = frame[frame["service_type"].astype(str) == service_type]
+    supply = service_supply(frame, include_inactive=include_inactive)
+    supply = supply[supply > 0]
+    frame = frame.loc[supply.index]
+    missing = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    if missing.any():
+        notes.append(f"{int(missing.sum())} {service_type} service(s) without coordinates were left out")
+        frame, supply = frame[~missing], supply[~missing]
+    region = bundle.boundaries("region").union_all()
+    near = frame.geometry.intersects(region.buffer(settings.BORDER_BUFFER_M)).to_numpy()
+    if not len(frame) or not near.any():
+        what = "active " if not include_inactive else ""
+        raise ValidationError(f"{service_type} services", [
+            f"no {what}{service_type} service with capacity > 0 lies in the region or within "
+            f"{settings.BORDER_BUFFER_M / 1000:g} km of it ({len(frame)} given). Check the coordinates (x/y or lon/lat "
+            "swapped?), the CRS of the file and the service type"])
+    if not near.all():
+        notes.append(f"{int((~near).sum())} {service_type} service(s) lie more than {settings.BORDER_BUFFER_M / 1000:g} km "
+                     "outside the region (kept: they count only where in reach)")
+    inside = pd.Series(frame.geometry.within(region).to_numpy(), index=frame.index)
+    if "inside_region" in frame.columns:  # the bundle's flag where known (computed on the exact region border)
+        known = frame["inside_region"].notna().to_numpy()
+        inside[known] = frame["inside_region"][known].astype(bool).to_numpy()
+    return Services(frame, supply, inside.astype(bool), notes)
+
+
+def unit_zones(plan: Plan, units: pd.DataFrame) -> pd.Series:
+    """Zone of every unit of ``units`` under ``plan``: directly, or through the municipality of finer units."""
+    if plan.level in (units["level"].iloc[0] if "level" in units.columns and len(units) else None, "mixed"):
+        zones = plan.assignment.reindex(units.index)
+    elif plan.level == "municipality" and "municipality_id" in units.columns:
+        zones = pd.Series(plan.assignment.reindex(units["municipality_id"]).to_numpy(), index=units.index)
+    else:
+        level = units["level"].iloc[0] if "level" in units.columns and len(units) else "?"
+        raise ValidationError(f"plan {plan.name!r}", [
+            f"the plan is made of {plan.level} units and cannot summarise {level} units; use --level {plan.level} "
+            "(or a finer level for a municipality plan)"])
+    missing = zones.isna()
+    if missing.all():
+        raise ValidationError(f"plan {plan.name!r}", ["the plan assigns none of the analysed units; is it a plan of this region?"])
+    return zones.rename("zone_id")
+
+
+def _provinces(units: pd.DataFrame, provinces: tuple[str, ...]) -> pd.Series | None:
+    """Units of the chosen provinces (None = all); unknown province codes are refused."""
+    if not provinces:
+        return None
+    known = set(units["province_id"].dropna())
+    unknown = sorted(set(provinces) - known)
+    if unknown:
+        raise ValidationError("provinces", [f"province {unknown} not found; known: {sorted(known)}"])
+    return units["province_id"].isin(provinces)
+
+
+def nearest_times(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, costs: pd.DataFrame, *, mode: str,
+                  reach: float) -> pd.DataFrame:
+    """Nearest service per point; points with none within ``reach`` are searched again with a doubled
+    cutoff up to settings.NEAREST_SEARCH_MAX_MINUTES (NaN beyond), so no full matrix is built."""
+    nearest = nearest_service(costs, origin_index=points.index)
+    while nearest["nearest_cost"].isna().any() and reach < settings.NEAREST_SEARCH_MAX_MINUTES:
+        reach = min(reach * 2.0, settings.NEAREST_SEARCH_MAX_MINUTES)
+        far = nearest.index[nearest["nearest_cost"].isna().to_numpy()]
+        more = straight_line_costs(points.loc[far], services, mode=mode, max_minutes=reach)
+        if len(more):
+            found = nearest_service(more, origin_index=far)
+            nearest.loc[far, ["nearest_cost", "nearest_dest_id"]] = found[["nearest_cost", "nearest_dest_id"]].to_numpy()
+    nearest["nearest_cost"] = nearest["nearest_cost"].astype(float)
+    return nearest
+
+
+def _records(frame: pd.DataFrame | None, n: int | None = None) -> list[dict] | None:
+    """JSON-ready rows (index as a column, NaN/inf as None)."""
+    if frame is None:
+        return None
+    frame = frame.head(n) if n else frame
+    clean = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).reset_index()
+    clean = clean.replace([np.inf, -np.inf], np.nan).astype(object)
+    return clean.where(clean.notna(), None).to_dict(orient="records")
+
+
+def _number(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
