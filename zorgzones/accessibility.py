@@ -249,6 +249,9 @@ def _coded_pairs(
 def _codes(ids: pd.Series, index: pd.Index) -> np.ndarray:
     """Positions of ``ids`` in ``index`` (-1 when absent), hashing each distinct id (or each run of equal numeric ids) once."""
     dtype = np.int32 if len(index) < 2**31 - 1 else np.int64
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # the travel adapters' ids: each distinct id looked up once
+        lookup = np.append(index.get_indexer(ids.cat.categories), -1).astype(dtype)
+        return lookup[ids.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
     values = ids.to_numpy() if pd.api.types.is_integer_dtype(ids.dtype) and not isinstance(ids.dtype, pd.CategoricalDtype) else None
     if values is not None and values.dtype.kind in "iu" and len(values):
         starts = np.concatenate([[0], np.flatnonzero(values[1:] != values[:-1]) + 1])

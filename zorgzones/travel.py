@@ -46,6 +46,14 @@ def _mode_settings(mode: str, detour_factor: float | None, report: Report) -> tu
     return SPEED_KMH[mode] * 1000.0 / 60.0, float(detour)
 
 
+def id_column(index: pd.Index, positions: np.ndarray):
+    """Ids at ``positions`` of a unique ``index``: integers as they are, other ids as a categorical (one code per row, the
+    ids once), so the catchment code reads integer codes instead of hashing millions of strings."""
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return index.take(positions)
+    return pd.Categorical.from_codes(positions, categories=index)
+
+
 def straight_line_costs(
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
@@ -108,8 +116,8 @@ def straight_line_costs(
     i, j, distance_m, travel_min = i[order], j[order], distance_m[order], travel_min[order]
     return pd.DataFrame(
         {
-            "origin_id": origins.index.take(i),
-            "dest_id": destinations.index.take(j),
+            "origin_id": id_column(origins.index, i),
+            "dest_id": id_column(destinations.index, j),
             "distance_m": distance_m,
             "travel_min": travel_min,
             "cost": travel_min.copy(),
