@@ -1,4 +1,8 @@
-"""zorgzones Streamlit app: explore, analyse accessibility, plan zones, export and manage data (pages in app_pages/; not `pages/`, which Streamlit would auto-load as old-style pages)."""
+"""zorgzones Streamlit app: the page navigation (pages in app_pages/).
+
+zorgzones Streamlit app: explore, analyse accessibility, plan zones, export and manage data (pages in
+app_pages/; not `pages/`, which Streamlit would auto-load as old-style pages).
+"""
 
 from __future__ import annotations
 

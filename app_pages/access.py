@@ -1,4 +1,8 @@
-"""Accessibility & gaps page: travel times, catchment ratios, gaps, overlaps, capacity-limited coverage and siting."""
+"""Accessibility and gaps page: the analysis layer's answers on a map.
+
+Accessibility & gaps page: travel times, catchment ratios, gaps, overlaps, capacity-limited coverage and
+siting.
+"""
 
 from __future__ import annotations
 

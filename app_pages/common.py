@@ -1,4 +1,4 @@
-"""Shared UI plumbing of the app pages: cached package calls, session state (plans, language) and the map widget."""
+"""Shared UI plumbing of the app pages."""
 
 from __future__ import annotations
 

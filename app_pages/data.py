@@ -1,4 +1,8 @@
-"""Data page: which bundle is loaded (or the synthetic demo), its sources, and uploads of a user's services or plan."""
+"""Data page: the loaded bundle, its sources, and users' uploads.
+
+Data page: which bundle is loaded (or the synthetic demo), its sources, and uploads of a user's services or
+plan.
+"""
 
 from __future__ import annotations
 

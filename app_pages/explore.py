@@ -1,4 +1,7 @@
-"""Explore page: choropleth of an indicator, zones of a plan, services, key figures of a zone and the social map."""
+"""Explore page: indicators, zones, services and a zone's key figures.
+
+Explore page: choropleth of an indicator, zones of a plan, services, key figures of a zone and the social map.
+"""
 
 from __future__ import annotations
 

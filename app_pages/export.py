@@ -1,4 +1,8 @@
-"""Export page: each file (print map, plenary pack, HTML map, data, plan table) is built only when its button is clicked."""
+"""Export page: each file is built only when its button is clicked.
+
+Export page: each file (print map, plenary pack, HTML map, data, plan table) is built only when its button is
+clicked.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Zone planner page: edit a plan (move units, merge and split zones) with a live metric panel, undo/redo, generate, save and compare plans."""
+"""Zone planner page: edit, generate, save and compare plans.
+
+Zone planner page: edit a plan (move units, merge and split zones) with a live metric panel, undo/redo,
+generate, save and compare plans.
+"""
 
 from __future__ import annotations
 

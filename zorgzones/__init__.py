@@ -1,3 +1,3 @@
-"""zorgzones: zonal care-area planning for Flanders and Brussels (accessibility, coverage gaps, zone plans)."""
+"""Zonal care-area planning for Flanders and Brussels."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Target population per service type, capacity per service, and travel/supply summaries per unit or zone."""
+"""Target populations, capacities, and travel/supply summaries per group."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Geometry-free accessibility measures on a cost table: nearest service, population within reach, 2SFCA/E2SFCA/decay catchment ratios."""
+"""Catchment ratios and nearest service on a cost table (geometry-free).
+
+Geometry-free accessibility measures on a cost table: nearest service, population within reach,
+2SFCA/E2SFCA/decay catchment ratios.
+"""
 
 from __future__ import annotations
 

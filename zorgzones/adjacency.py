@@ -1,4 +1,8 @@
-"""Unit adjacency graph from polygons (shared border lengths, region/province borders) with an explicit island policy."""
+"""Unit adjacency from polygons, with an explicit island policy.
+
+Unit adjacency graph from polygons (shared border lengths, region/province borders) with an explicit island
+policy.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Accessibility as one request: nearest service and catchment supply per point, unit and zone."""
+"""Accessibility as one request: nearest service and catchment supply."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gaps, overlaps, capacity-limited coverage, zone benchmark and siting as requests with typed results."""
+"""Gaps, overlaps, coverage, zone benchmark and siting as requests."""
 
 from __future__ import annotations
 

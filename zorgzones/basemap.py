@@ -1,4 +1,8 @@
-"""Optional web basemap tiles under print maps (contextily): drawn when the tile server answers, skipped otherwise."""
+"""Optional web basemap tiles under print maps, skipped when offline.
+
+Optional web basemap tiles under print maps (contextily): drawn when the tile server answers, skipped
+otherwise.
+"""
 
 from __future__ import annotations
 

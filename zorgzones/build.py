@@ -1,4 +1,8 @@
-"""Build the processed region bundle (units, population, plans, services, provenance) from the cached original files."""
+"""Build the region bundle from the cached original files.
+
+Build the processed region bundle (units, population, plans, services, provenance) from the cached original
+files.
+"""
 
 from __future__ import annotations
 

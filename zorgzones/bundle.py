@@ -1,4 +1,7 @@
-"""The processed region bundle: fast-loading layers (GeoParquet) plus a manifest with provenance, loaded lazily."""
+"""The region bundle: GeoParquet layers plus a manifest, loaded lazily.
+
+The processed region bundle: fast-loading layers (GeoParquet) plus a manifest with provenance, loaded lazily.
+"""
 
 from __future__ import annotations
 

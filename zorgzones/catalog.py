@@ -1,4 +1,7 @@
-"""The catalog of public source files a region bundle is built from: URL, sha256, size, licence and credit."""
+"""The catalog of public source files: URL, checksum, licence, credit.
+
+The catalog of public source files a region bundle is built from: URL, sha256, size, licence and credit.
+"""
 
 from __future__ import annotations
 

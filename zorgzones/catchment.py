@@ -1,4 +1,8 @@
-"""Cost-sorted catchment rows: binary (threshold) 2SFCA recomputed from per-service prefixes instead of a pass over every pair."""
+"""Cost-sorted catchment rows for fast threshold 2SFCA recomputation.
+
+Cost-sorted catchment rows: binary (threshold) 2SFCA recomputed from per-service prefixes instead of a pass
+over every pair.
+"""
 
 from __future__ import annotations
 

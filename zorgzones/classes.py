@@ -1,4 +1,8 @@
-"""Classes of map values: exact Fisher-Jenks breaks by jenkspy (C; mapclassify's version is pure Python without numba: 40 s for 2,730 values), the other schemes via mapclassify, class colours and legend labels."""
+"""Classes of map values (Fisher-Jenks and others), colours and labels.
+
+Classes of map values: exact Fisher-Jenks breaks by jenkspy (C; mapclassify's version is pure Python without
+numba: 40 s for 2,730 values), the other schemes via mapclassify, class colours and legend labels.
+"""
 
 from __future__ import annotations
 

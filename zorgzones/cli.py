@@ -1,4 +1,4 @@
-"""Command-line entry point: builds the ``zorgzones`` parser from the ``cli_*`` modules and prints errors without tracebacks."""
+"""Command-line entry point: the ``zorgzones`` parser and error printing."""
 
 from __future__ import annotations
 

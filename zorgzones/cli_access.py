@@ -1,4 +1,4 @@
-"""``zorgzones access``: nearest service and catchment supply per point, unit and zone."""
+"""``zorgzones access``: nearest service and catchment supply."""
 
 from __future__ import annotations
 

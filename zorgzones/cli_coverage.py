@@ -1,4 +1,4 @@
-"""``zorgzones gaps`` and ``zorgzones site``: who is beyond reach, and where to add services."""
+"""``zorgzones gaps`` and ``zorgzones site``: who is beyond reach, where to add."""
 
 from __future__ import annotations
 

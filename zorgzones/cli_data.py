@@ -1,4 +1,8 @@
-"""``zorgzones data fetch | info | demo | check``: get the public data, show what the bundle holds, check user files."""
+"""``zorgzones data``: fetch public data, show the bundle, check files.
+
+``zorgzones data fetch | info | demo | check``: get the public data, show what the bundle holds, check user
+files.
+"""
 
 from __future__ import annotations
 

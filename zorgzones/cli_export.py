@@ -1,4 +1,8 @@
-"""``zorgzones export map | pack | html | data``: print maps, the plenary pack, the interactive map and data files from the command line."""
+"""``zorgzones export``: print maps, packs, HTML maps and data files.
+
+``zorgzones export map | pack | html | data``: print maps, the plenary pack, the interactive map and data
+files from the command line.
+"""
 
 from __future__ import annotations
 

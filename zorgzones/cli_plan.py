@@ -1,4 +1,7 @@
-"""The ``zorgzones plan`` command: validate, measure, compare and generate zone plans from files or the bundle."""
+"""``zorgzones plan``: validate, measure, compare and generate plans.
+
+The ``zorgzones plan`` command: validate, measure, compare and generate zone plans from files or the bundle.
+"""
 
 from __future__ import annotations
 

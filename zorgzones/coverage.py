@@ -1,4 +1,7 @@
-"""Coverage analyses on a cost table: gaps, overlaps, capacity-limited coverage and zone benchmark tables."""
+"""Gaps, overlaps, capacity-limited coverage and benchmarks on a cost table.
+
+Coverage analyses on a cost table: gaps, overlaps, capacity-limited coverage and zone benchmark tables.
+"""
 
 from __future__ import annotations
 

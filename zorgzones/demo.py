@@ -1,4 +1,8 @@
-"""A small synthetic demo region (clearly labelled synthetic), deterministic by seed, so everything runs without downloads."""
+"""A small synthetic demo region, deterministic by seed.
+
+A small synthetic demo region (clearly labelled synthetic), deterministic by seed, so everything runs without
+downloads.
+"""
 
 from __future__ import annotations
 

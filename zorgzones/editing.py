@@ -1,4 +1,8 @@
-"""Interactive plan editing: move units, merge and split zones, undo/redo, with zone metrics updated incrementally."""
+"""Plan editing: move, merge, split, undo/redo with live metrics.
+
+Interactive plan editing: move units, merge and split zones, undo/redo, with zone metrics updated
+incrementally.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exceptions that carry every problem found in an input, so users see the whole list at once."""
+"""Exceptions that carry every problem found in an input."""
 
 from __future__ import annotations
 

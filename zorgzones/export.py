@@ -1,4 +1,8 @@
-"""Exports for plenary meetings: print maps, the interactive HTML map (self-contained) and data files (GeoPackage, CSV, XLSX), each written atomically; the plenary pack is in :mod:`zorgzones.export_pack`."""
+"""Exports: print maps, the self-contained HTML map and data files.
+
+Exports for plenary meetings: print maps, the interactive HTML map (self-contained) and data files
+(GeoPackage, CSV, XLSX), each written atomically; the plenary pack is in :mod:`zorgzones.export_pack`.
+"""
 
 from __future__ import annotations
 

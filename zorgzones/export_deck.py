@@ -1,5 +1,8 @@
-"""The plenary pack as a 16:9 PowerPoint deck (title, overview map, key-figure tables, one slide per zone, sources),
-made from the same :class:`~zorgzones.export_pack.PackData` as the PDF pack."""
+"""The plenary pack as a 16:9 PowerPoint deck.
+
+Title, overview map, key-figure tables, one slide per zone and sources, made from the same
+:class:`~zorgzones.export_pack.PackData` as the PDF pack.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
-"""The plenary pack: its content computed once (:class:`PackData`), the overview page and one page per zone (map, key
-figures next to the regional average, units, services) as a PDF; the PowerPoint deck is in :mod:`zorgzones.export_deck`."""
+"""The plenary pack as PDF: overview page and one page per zone.
+
+The plenary pack: its content computed once (:class:`PackData`), the overview page and one page per zone (map,
+key figures next to the regional average, units, services) as a PDF; the PowerPoint deck is in
+:mod:`zorgzones.export_deck`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Download (or copy from a local mirror) every catalog file into the cache, verify checksums, then build the bundle."""
+"""Download or mirror the catalog's files into a verified cache.
+
+Download (or copy from a local mirror) every catalog file into the cache, verify checksums, then build the
+bundle.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Every label of the map app in Dutch (default) and English, looked up by key with ``t(key, lang)``."""
+"""Every label of the app and the exports, looked up by key and language.
+
+Every label of the map app in Dutch (default) and English, looked up by key with ``t(key, lang)``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Catalogue of the indicators shown per unit and per zone (Dutch and English labels, units, formatting) plus the credit and demo labels every map carries."""
+"""The indicators shown per unit and zone: labels, units, formats.
+
+Catalogue of the indicators shown per unit and per zone (Dutch and English labels, units, formatting) plus the
+credit and demo labels every map carries.
+"""
 
 from __future__ import annotations
 

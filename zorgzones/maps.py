@@ -1,4 +1,8 @@
-"""Interactive folium web maps (choropleth, zones, services, analysis layers, escaped popups, credits); the only place that converts to EPSG:4326."""
+"""Interactive folium web maps; the only place that converts to EPSG:4326.
+
+Interactive folium web maps (choropleth, zones, services, analysis layers, escaped popups, credits); the only
+place that converts to EPSG:4326.
+"""
 
 from __future__ import annotations
 

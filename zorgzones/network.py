@@ -1,11 +1,11 @@
-"""Road-network travel costs: a scipy.sparse graph per mode, point snapping, one-to-many cost tables and a one-pass nearest-service search.
+"""Road-network travel costs from an OpenStreetMap graph.
 
-Graph library chosen by measurement (benchmarks/bench_network.py, 2 shared cores): nearest
-service for every node in one pass — Antwerp car graph (24,470 nodes, 40,157 edges, 200
-pharmacies): csgraph super-source 0.017 s, rustworkx 0.023 s (+0.05 s graph build), networkx
-0.082 s (+0.30 s build); 600 x 600 grid (360,000 nodes, 1.44 M edges, 1,000 services): csgraph
-0.50 s, rustworkx 0.86 s (+1.2 s build). scipy.sparse.csgraph wins and adds no dependency;
-igraph was not installed and not measured.
+Road-network travel costs: a scipy.sparse graph per mode, point snapping, one-to-many cost tables and a one-
+pass nearest-service search. Graph library chosen by measurement (benchmarks/bench_network.py, 2 shared
+cores): nearest service for every node in one pass — Antwerp car graph (24,470 nodes, 40,157 edges, 200
+pharmacies): csgraph super-source 0.017 s, rustworkx 0.023 s (+0.05 s graph build), networkx 0.082 s (+0.30 s
+build); 600 x 600 grid (360,000 nodes, 1.44 M edges, 1,000 services): csgraph 0.50 s, rustworkx 0.86 s (+1.2 s
+build). scipy.sparse.csgraph wins and adds no dependency; igraph was not installed and not measured.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Read the routable ways of an OpenStreetMap .osm.pbf into directed edge arrays with length and per-mode travel time."""
+"""Read the routable ways of an OpenStreetMap .osm.pbf.
+
+Directed edge arrays with length and per-mode travel time.
+"""
 
 from __future__ import annotations
 

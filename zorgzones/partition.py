@@ -1,5 +1,8 @@
-"""Graph partition core for zone generation: balanced spanning-tree bisection with a population ceiling, and
-compactness local search over boundary units (geometry-free: works on neighbour lists, populations, areas, borders)."""
+"""Graph partition core for zone generation.
+
+Balanced spanning-tree bisection with a population ceiling, and compactness local search over boundary
+units (geometry-free: works on neighbour lists, populations, areas, borders).
+"""
 
 from __future__ import annotations
 

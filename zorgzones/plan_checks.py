@@ -1,4 +1,7 @@
-"""Plan validation (every finding with the units and zones concerned) and side-by-side comparison of two plans."""
+"""Plan validation and side-by-side comparison of two plans.
+
+Plan validation (every finding with the units and zones concerned) and side-by-side comparison of two plans.
+"""
 
 from __future__ import annotations
 

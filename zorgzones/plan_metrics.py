@@ -1,4 +1,8 @@
-"""Per-zone metrics of a plan (population against the band, ageing, area, compactness, services) computed from unit sums."""
+"""Per-zone metrics of a plan, computed from unit sums.
+
+Per-zone metrics of a plan (population against the band, ageing, area, compactness, services) computed from
+unit sums.
+"""
 
 from __future__ import annotations
 

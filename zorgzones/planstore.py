@@ -1,4 +1,8 @@
-"""Named zone-plan scenarios kept in a local SQLite store in the data directory (JSON columns, no pickle), surviving restarts."""
+"""Named zone-plan scenarios in a local SQLite store.
+
+Named zone-plan scenarios kept in a local SQLite store in the data directory (JSON columns, no pickle),
+surviving restarts.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Print-quality maps drawn server-side with matplotlib (Agg): classified choropleth, zone outlines, services, legend, scale bar, north arrow, credits; saved as PDF, PNG (300 dpi) or SVG."""
+"""Print-quality maps with matplotlib, saved as PDF, PNG or SVG.
+
+Print-quality maps drawn server-side with matplotlib (Agg): classified choropleth, zone outlines, services,
+legend, scale bar, north arrow, credits; saved as PDF, PNG (300 dpi) or SVG.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Readers for the original source formats; every reader returns EPSG:31370 geometry and 5-character NIS codes."""
+"""Readers for the original source formats, in EPSG:31370.
+
+Readers for the original source formats; every reader returns EPSG:31370 geometry and 5-character NIS codes.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
-"""Generation of zone plans: contiguous zones inside a population band, within regional (or provincial) borders,
-compact, optionally close to a base plan, with oversize units kept as flagged zones; several ranked alternatives."""
+"""Generation of zone plans inside a population band.
+
+Generation of zone plans: contiguous zones inside a population band, within regional (or provincial) borders,
+compact, optionally close to a base plan, with oversize units kept as flagged zones; several ranked
+alternatives.
+"""
 
 from __future__ import annotations
 

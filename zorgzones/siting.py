@@ -1,4 +1,7 @@
-"""Where to add p services: maximal covering and p-median, by a fast greedy method or an exact MILP (HiGHS)."""
+"""Where to add p services: maximal covering and p-median.
+
+By a fast greedy method or an exact MILP (HiGHS).
+"""
 
 from __future__ import annotations
 

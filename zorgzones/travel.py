@@ -1,4 +1,8 @@
-"""Cost tables ``(origin_id, dest_id, cost)`` from demand points to services: straight line with detour and speed, plus demand points from units or a population raster."""
+"""Cost tables from demand points to services by straight line.
+
+Cost tables ``(origin_id, dest_id, cost)`` from demand points to services: straight line with detour and
+speed, plus demand points from units or a population raster.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Readers for users' own files (a services list from a social map): column mapping and the full problem list."""
+"""Readers for users' own files, with column mapping and every problem.
+
+Readers for users' own files (a services list from a social map): column mapping and the full problem list.
+"""
 
 from __future__ import annotations
 

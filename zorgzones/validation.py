@@ -1,4 +1,7 @@
-"""Checks shared by every reader and by user uploads; each collects all problems of an input before raising."""
+"""Checks shared by every reader and upload; all problems at once.
+
+Checks shared by every reader and by user uploads; each collects all problems of an input before raising.
+"""
 
 from __future__ import annotations
 

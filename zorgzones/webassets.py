@@ -1,5 +1,9 @@
-"""The web maps' scripts and style sheets (Leaflet, jQuery, Leaflet.markercluster) vendored as package data in
-``web_assets/``: inlined into an exported HTML map, or served by the app, so no map needs the internet (basemap tiles apart)."""
+"""The web maps' scripts and styles, vendored for offline use.
+
+The web maps' scripts and style sheets (Leaflet, jQuery, Leaflet.markercluster) vendored as package data in
+``web_assets/``: inlined into an exported HTML map, or served by the app, so no map needs the internet
+(basemap tiles apart).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Zone plans: an assignment of units to zones with names and a population band, read/written as CSV, XLSX or GeoPackage."""
+"""Zone plans: units assigned to zones, read and written as files.
+
+Zone plans: an assignment of units to zones with names and a population band, read/written as CSV, XLSX or
+GeoPackage.
+"""
 
 from __future__ import annotations
 
