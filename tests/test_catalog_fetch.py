@@ -23,7 +23,7 @@ def test_catalog_matches_mirror_checksums(mirror_dir):
         digest, path = line.split(maxsplit=1)
         sums[path.strip().lstrip("*")] = digest
     catalog = default_catalog()
-    assert len(catalog.files) == 68
+    assert len(catalog.files) == 82
     for source in catalog.files:
         assert sums[str(source.relative_path)] == source.sha256, source.url
         assert source.url.startswith("https://raw.githubusercontent.com/")
@@ -34,7 +34,7 @@ def test_catalog_matches_mirror_checksums(mirror_dir):
 def test_second_fetch_copies_nothing(bundle_dir, mirror_dir):
     before = (bundle_dir / "bundle" / "manifest.json").stat().st_mtime_ns
     result = fetch.fetch_region(bundle_dir, mirror=mirror_dir, progress=False)
-    assert result.fetched == [] and len(result.skipped) == 68
+    assert result.fetched == [] and len(result.skipped) == 82
     assert not result.bundle_built
     assert (bundle_dir / "bundle" / "manifest.json").stat().st_mtime_ns == before
 
@@ -98,18 +98,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def test_download_over_http_from_local_server(http_mirror, tmp_path):
     fetched, skipped = fetch.fetch_files(tmp_path, base_url=http_mirror, progress=False)
-    assert len(fetched) == 68 and skipped == []
+    assert len(fetched) == 82 and skipped == []
     for source in default_catalog().files:
         assert fetch.is_valid(fetch.cached_path(tmp_path, source), source)
     fetched, skipped = fetch.fetch_files(tmp_path, base_url=http_mirror, progress=False)
-    assert fetched == [] and len(skipped) == 68
+    assert fetched == [] and len(skipped) == 82
 
 
 def test_unreachable_url_names_every_file(tmp_path):
     with pytest.raises(DataError) as info:
         fetch.fetch_files(tmp_path, base_url="http://127.0.0.1:9", progress=False)
     message = str(info.value)
-    assert "68 of 68 source files could not be fetched" in message
+    assert "82 of 82 source files could not be fetched" in message
     assert "gemeente.shp: could not download http://127.0.0.1:9/raw.githubusercontent.com/" in message
     assert not list(tmp_path.rglob("*.part"))
 
