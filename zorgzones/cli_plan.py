@@ -12,7 +12,7 @@ import pandas as pd
 
 from zorgzones.cli_common import add_data_dir, add_json, progress_enabled
 from zorgzones.errors import ValidationError
-from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND, LEVELS, WORKING_CRS
+from zorgzones.settings import BAND_PRESETS, LEVELS, WORKING_CRS
 from zorgzones.zones import PLAN_SUFFIXES, Plan, read_plan, write_plan
 
 
@@ -112,14 +112,19 @@ def load_units(args, level: str):
     return units
 
 
-def _band(args, plan: Plan | None):
-    if args.band:
-        return BAND_PRESETS[args.band]
-    if args.min_population is not None or args.max_population is not None:
-        return args.min_population, args.max_population
-    if plan is not None and (plan.min_population is not None or plan.max_population is not None):
-        return plan.min_population, plan.max_population
-    return DEFAULT_BAND
+def _band_choice(args, plan: Plan | None, units=None):
+    """The band of --band / --min/--max-population, else the plan's, else by the plan's region (plan_metrics.choose_band)."""
+    from zorgzones.plan_metrics import choose_band
+
+    return choose_band(plan, units=units, min_population=args.min_population, max_population=args.max_population,
+                       preset=args.band)
+
+
+def _band(args, plan: Plan | None, units=None):
+    choice = _band_choice(args, plan, units)
+    if not getattr(args, "json", False):
+        print(choice.describe(), file=sys.stderr)
+    return choice.band
 
 
 def _restrict(plan: Plan, units) -> Plan:
@@ -161,7 +166,7 @@ def _plan_units_band(args):
     units = load_units(args, args.level or plan.level)
     if args.region:
         plan = _restrict(plan, units)
-    return (plan, units, *_band(args, plan))
+    return (plan, units, *_band(args, plan, units))
 
 
 # -- handlers --------------------------------------------------------------------------------------------------
@@ -199,7 +204,7 @@ def run_compare(args) -> int:
     units = load_units(args, args.level or plan_a.level)
     if args.region:
         plan_a, plan_b = _restrict(plan_a, units), _restrict(plan_b, units)
-    low, high = _band(args, plan_a)
+    low, high = _band(args, plan_a, units)
     result = compare_plans(units, plan_a, plan_b, min_population=low, max_population=high)
     if args.output:
         _write_table(result.zones, args.output)

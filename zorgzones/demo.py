@@ -12,6 +12,8 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
+from .geographies import reference_plans
+from .hospitals import classify_hospitals
 from .settings import AGE_BANDS, WORKING_CRS
 
 CELL_M = 2_500.0          # neighbourhood lattice cell
@@ -116,8 +118,17 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
     plan = pd.DataFrame({"unit_id": m.index, "zone_id": zone})
     plan["zone_name"] = [f"Demozone Brussel ({LABEL})" if z == "zbru" else f"Demozone {z[1:]} ({LABEL})" for z in plan["zone_id"]]
     plan["plan"], plan["level"] = "elz", "municipality"
-    frames["plans"] = plan
     zone_pop = m["pop_total"].groupby(zone).sum()
+    # reference geographies: demo provinces and arrondissements (named like Statbel's REFNIS) and two care regions
+    codes = sorted(set(m["province_id"]) | set(m["arrondissement_id"]))
+    refnis = pd.DataFrame({"code": codes, "name_nl": [f"Demogebied {c} ({LABEL})" for c in codes],
+                           "name_fr": [f"Zone démo {c} ({LABEL})" for c in codes]})
+    care_region = pd.Series(np.where(col < 4, "cr1", "cr2"), index=m.index)
+    reference, reference_info = reference_plans(m, refnis=refnis, care_region_of=care_region,
+                                                care_region_names=pd.Series({"cr1": f"Demozorgregio West ({LABEL})",
+                                                                             "cr2": f"Demozorgregio Oost ({LABEL})"}),
+                                                sources={k: ["demo"] for k in ("province", "arrondissement", "care_region")})
+    frames["plans"] = pd.concat([plan, reference], ignore_index=True)
 
     region_area = cells.union_all()
     services = []
@@ -141,6 +152,11 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
     for column in ("address", "postcode", "city"):
         services[column] = None
     services["dataset"] = "demo"
+    hospitals = services["service_type"].eq("hospital")
+    services.loc[services["service_id"] == "hospital:1", "name"] = f"Demo psychiatrisch ziekenhuis 1 ({LABEL})"
+    services = services.join(classify_hospitals(services[hospitals]))
+    services["type_derived"] = services["type_derived"].fillna(False).astype(bool)
+    services["type_rule"] = services["type_rule"].fillna("")
     frames["services"] = services.set_index("service_id")
 
     frames["boundary_region"] = gpd.GeoDataFrame(
@@ -158,7 +174,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
         "layers": {name: ["demo"] for name in frames} | {"boundaries": ["demo"]},
         "plans": {"elz": {"name": "elz", "title": f"Demozones ({LABEL})", "level": "municipality", "zones": int(zone_pop.size),
                           "min_population": int(zone_pop.min()), "max_population": int(zone_pop.max()), "band": [60_000, None],
-                          "notes": "Synthetic demo plan.", "sources": ["demo"]}},
+                          "kind": "official", "notes": "Synthetic demo plan.", "sources": ["demo"]}} | reference_info,
         "paths": {},
         "notes": ["synthetic demo region: every name, number and location is made up"],
     }
