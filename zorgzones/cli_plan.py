@@ -44,6 +44,12 @@ def register(subparsers) -> None:
     metrics.add_argument("plan")
     common(metrics)
     metrics.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
+    metrics.add_argument("--compare-with", default=None, metavar="LEVELS",
+                         help="compare each zone with its reference areas: comma list of arrondissement, province, region, all "
+                              "(ratios of sums; a Brussels zone has no province and is never compared with itself)")
+    metrics.add_argument("--indicators", default=None, metavar="KEYS",
+                         help="comma list of indicators for --compare-with (default: ageing shares, informal-care ratio, "
+                              "pharmacies, all/general/psychiatric hospital beds)")
     metrics.set_defaults(func=run_metrics)
 
     compare = commands.add_parser("compare", help="compare two plans of the same units")
@@ -188,12 +194,48 @@ def run_metrics(args) -> int:
     metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
     if args.output:
         _write_table(metrics, args.output)
-    payload = {"plan": plan.name, "band": [low, high], "summary": plan_summary(metrics),
+    choice = _band_choice(args, plan, units)
+    payload = {"plan": plan.name, "band": [low, high], "band_reason": choice.describe(), "summary": plan_summary(metrics),
                "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")}
     shown = ["zone_name", "n_units", "pop_total", "deviation_ideal_pct", "in_band", "contiguous", "share_65plus", "polsby_popper"]
+    text = ""
+    if args.compare_with:
+        comparison = _comparison(args, plan, units, services)
+        payload["comparison"] = comparison.reset_index().replace({np.nan: None}).to_dict(orient="records")
+        text = "\n\n" + comparison_text(comparison)
     with pd.option_context("display.max_rows", 200, "display.width", 160):
-        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)))
+        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)) + text)
     return 0
+
+
+def _comparison(args, plan: Plan, units, services) -> pd.DataFrame:
+    """``--compare-with``: the zones next to their reference areas (zorgzones.reference)."""
+    from zorgzones.reference import DEFAULT_INDICATORS, Ratio, reference_comparison, reference_names, unit_service_sums
+
+    levels = [p.strip() for p in args.compare_with.split(",") if p.strip()]
+    indicators = [p.strip() for p in args.indicators.split(",") if p.strip()] if args.indicators else list(DEFAULT_INDICATORS)
+    frame = units.join(unit_service_sums(units, services)) if services is not None else units
+    if args.indicators is None:  # default set: keep the indicators the data can give (a demo may lack a service type)
+        indicators = [k for k in indicators if set(Ratio.from_indicator(k).columns()) <= set(frame.columns)]
+    names = reference_names(_bundle(args)) if args.units is None else {}
+    return reference_comparison(frame, plan, indicators=indicators, compare_with=levels, names=names)
+
+
+def comparison_text(comparison: pd.DataFrame) -> str:
+    """One block per indicator: zone value beside each reference area's name and value."""
+    from zorgzones.indicators import INDICATORS
+
+    levels = [c for c in comparison.columns if f"{c}_id" in comparison.columns]
+    blocks = []
+    for indicator, rows in comparison.groupby(level="indicator", sort=False):
+        info = INDICATORS.get(indicator)
+        factor = 100.0 if indicator.startswith("share_") else 1.0
+        label = f"{info.label_en} ({'%' if factor == 100 else info.unit_en})" if info else indicator
+        table = pd.DataFrame({"zone": rows["zone_name"].to_numpy(), "value": (rows["zone"] * factor).round(2).to_numpy()})
+        for level in levels:
+            table[level] = [f"{n} {v * factor:.2f}" if isinstance(n, str) else "-" for n, v in zip(rows[f"{level}_name"], rows[level])]
+        blocks.append(f"{label}\n" + table.to_string(index=False))
+    return "\n\n".join(blocks)
 
 
 def run_compare(args) -> int:

@@ -91,7 +91,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
         out["level"] = level
         out["region"] = np.where(out["brussels"], "brussels", "flanders")
         out["province_id"] = np.where(out["brussels"], "94000", np.where(out["municipality_id"].str[1].astype(int) < 4, "91000", "92000"))
-        out["arrondissement_id"] = arrondissement_of(out["municipality_id"])
+        out["arrondissement_id"] = np.where(out["brussels"], "21000", arrondissement_of(out["municipality_id"]))  # as Statbel: one Brussels arrondissement
         out["geometry"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in out.geometry]
         out["area_km2"] = out.geometry.area / 1e6
         return out

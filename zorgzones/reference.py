@@ -186,3 +186,14 @@ def reference_names(bundle) -> dict[str, dict]:
             rows = bundle.plan_assignment(level)
             names[level] = dict(rows.drop_duplicates("zone_id")[["zone_id", "zone_name"]].itertuples(index=False))
     return names
+
+
+def bundle_reference_comparison(bundle, plan: Plan, *, level: str | None = None, indicators=None,
+                                compare_with=DEFAULT_COMPARE_WITH) -> pd.DataFrame:
+    """:func:`reference_comparison` of a plan on a bundle's units (of ``level``, default the plan's) and its active
+    services; with ``indicators=None`` the default set the data can give. One call for CLI, app and export pack."""
+    units = bundle.units(level or (plan.level if plan.level in ("municipality", "deelgemeente", "neighbourhood") else "municipality"))
+    frame = units.join(unit_service_sums(units, bundle.services()))
+    if indicators is None:
+        indicators = [k for k in DEFAULT_INDICATORS if set(Ratio.from_indicator(k).columns()) <= set(frame.columns)]
+    return reference_comparison(frame, plan, indicators=indicators, compare_with=compare_with, names=reference_names(bundle))
