@@ -89,6 +89,8 @@ def run_info(args) -> int:
         print(f"  plan {name}: {plan['zones']} zones, {plan['min_population']:,} - {plan['max_population']:,} inhabitants")
     for service_type, count in info["services"].items():
         print(f"  {service_type:<10} {count:>6,} inside the region ({info['services_active'].get(service_type, 0):,} active)")
+    for subtype, count in info.get("service_subtypes", {}).items():
+        print(f"    {subtype:<22} {count:>6,} inside the region")
     print("  sources:")
     for source in info["sources"]:
         print(f"    - {source['title']} ({source['licence']}; {source['reference_date']})")
