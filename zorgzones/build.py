@@ -18,7 +18,7 @@ from .bundle import BUNDLE_VERSION, write_layer
 from .catalog import Catalog, default_catalog
 from .errors import Report
 from .fetch import cached_path
-from .settings import AGE_BANDS, BORDER_BUFFER_M, REGIONS, WORKING_CRS
+from .settings import AGE_BANDS, BAND_PRESETS, BORDER_BUFFER_M, REGIONS, WORKING_CRS
 from .validation import validate_points, validate_units
 
 PSEUDO_MUNICIPALITIES = {"99991", "99992", "99993", "99999"}
@@ -244,7 +244,7 @@ def build_plans(src: _Sources, municipalities: gpd.GeoDataFrame, neighbourhoods:
             "zones": int(pop.size),
             "min_population": int(pop.min()), "min_zone": f"{smallest} {zone_name[smallest]}",
             "max_population": int(pop.max()), "max_zone": f"{largest} {zone_name[largest]}",
-            "band": [60_000, None],
+            "band": list(BAND_PRESETS["flanders_elz"]), "band_preset": "flanders_elz",
             "notes": ("Official composition (Provincies in Cijfers, 2025 municipalities). Brussels is one zone, elz7 'Bruzel' "
                       "(its 5 zorgzones have no published delimitation). "
                       + ("Antwerpen en rand (Antwerpen, Schoten, Stabroek, Wijnegem) is one zone at this level."

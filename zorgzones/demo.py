@@ -14,7 +14,7 @@ from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
-from .settings import AGE_BANDS, WORKING_CRS
+from .settings import AGE_BANDS, BAND_PRESETS, WORKING_CRS
 
 CELL_M = 2_500.0          # neighbourhood lattice cell
 NX, NY = 16, 12           # neighbourhood cells; municipalities are 2 x 2 blocks -> 8 x 6 = 48
@@ -173,7 +173,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
                      "credit": CREDIT, "reference_date": "synthetic", "repository": "zorgzones", "urls": []}],
         "layers": {name: ["demo"] for name in frames} | {"boundaries": ["demo"]},
         "plans": {"elz": {"name": "elz", "title": f"Demozones ({LABEL})", "level": "municipality", "zones": int(zone_pop.size),
-                          "min_population": int(zone_pop.min()), "max_population": int(zone_pop.max()), "band": [60_000, None],
+                          "min_population": int(zone_pop.min()), "max_population": int(zone_pop.max()), "band": list(BAND_PRESETS["flanders_elz"]),
                           "kind": "official", "notes": "Synthetic demo plan.", "sources": ["demo"]}} | reference_info,
         "paths": {},
         "notes": ["synthetic demo region: every name, number and location is made up"],

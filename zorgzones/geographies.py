@@ -35,7 +35,7 @@ def _info(plan: str, title: str, rows: pd.DataFrame, units: pd.DataFrame, *, not
         "name": plan, "title": title, "kind": "reference", "level": "municipality", "zones": int(pop.size),
         "min_population": int(pop.min()), "min_zone": f"{smallest} {names[smallest]}",
         "max_population": int(pop.max()), "max_zone": f"{largest} {names[largest]}",
-        "band": None, "notes": notes, "sources": sources,
+        "band": None, "band_preset": None, "notes": notes, "sources": sources,
         "flagged_zones": {z: why for z, why in flagged.items() if why and z in pop.index},
         "zone_names_fr": dict(names_fr or {}),
     }
