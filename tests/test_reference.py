@@ -184,6 +184,12 @@ def test_cli_compare_with_and_band_reason(bundle, bundle_dir, tmp_path, capsys):
     assert main(["plan", "metrics", "arrondissement", "--data-dir", str(bundle_dir), "--compare-with", "region,all"]) == 0
     captured = capsys.readouterr()
     assert "no population band" in captured.err and "Turnhout" in captured.out
+    out = tmp_path / "metrics.csv"
+    assert main(["plan", "metrics", "arrondissement", "--data-dir", str(bundle_dir), "--compare-with", "province,all",
+                 "--indicators", "general_beds_per_1000", "-o", str(out)]) == 0
+    wide = pd.read_csv(tmp_path / "metrics-reference.csv", dtype={"zone_id": str}).set_index("zone_id")
+    assert list(wide.columns) == ["zone_name", "general_beds_per_1000", "general_beds_per_1000_province", "general_beds_per_1000_all"]
+    assert len(wide) == 23 and np.isnan(wide.loc["21000", "general_beds_per_1000_province"])
 
 
 def test_demo_has_the_reference_plans(demo_bundle):

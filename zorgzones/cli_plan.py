@@ -46,7 +46,8 @@ def register(subparsers) -> None:
     metrics.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
     metrics.add_argument("--compare-with", default=None, metavar="LEVELS",
                          help="compare each zone with its reference areas: comma list of arrondissement, province, region, all "
-                              "(ratios of sums; a Brussels zone has no province and is never compared with itself)")
+                              "(ratios of sums; a Brussels zone has no province and is never compared with itself); with -o "
+                              "the table is also written to <output>-reference")
     metrics.add_argument("--indicators", default=None, metavar="KEYS",
                          help="comma list of indicators for --compare-with (default: ageing shares, informal-care ratio, "
                               "pharmacies, all/general/psychiatric hospital beds)")
@@ -203,6 +204,12 @@ def run_metrics(args) -> int:
         comparison = _comparison(args, plan, units, services)
         payload["comparison"] = comparison.reset_index().replace({np.nan: None}).to_dict(orient="records")
         text = "\n\n" + comparison_text(comparison)
+        if args.output:  # beside the metrics: one row per zone, <indicator> and <indicator>_<level> columns
+            from zorgzones.reference import comparison_wide
+
+            reference_path = args.output.with_name(f"{args.output.stem}-reference{args.output.suffix}")
+            _write_table(comparison_wide(comparison), reference_path)
+            payload["reference_path"] = str(reference_path)
     with pd.option_context("display.max_rows", 200, "display.width", 160):
         _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)) + text)
     return 0
