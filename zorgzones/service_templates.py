@@ -1,4 +1,4 @@
-"""Empty services lists per service type to fill in, and remembered column mappings."""
+"""Empty services lists per service type to fill in; remembered column maps."""
 
 from __future__ import annotations
 
