@@ -15,6 +15,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import t
 from zorgzones.errors import Report, ZorgzonesError
+from zorgzones.hospitals import hospital_classification
 from zorgzones.plan_checks import validate_plan
 from zorgzones.uploads import MAX_UPLOAD_BYTES, VECTOR_SUFFIXES, read_services_file, read_user_table
 from zorgzones.zones import read_plan
@@ -57,6 +58,12 @@ st.subheader(t("sources"))
 sources = pd.DataFrame([{t("col_title"): s.get("title"), t("col_licence"): s.get("licence"),
                          t("col_date"): s.get("reference_date"), t("col_url"): (s.get("urls") or [""])[0]} for s in bundle.sources])
 st.dataframe(sources, hide_index=True, width="stretch")
+with st.expander(t("hospital_types")):  # general / psychiatric / other, with the rule that decided each site
+    st.caption(t("hospital_types_caption"))
+    hospitals = hospital_classification(bundle.services())
+    st.dataframe(hospitals.assign(service_subtype=hospitals["service_subtype"].map(common.service_type_label)).rename(columns={
+        "name": t("name"), "service_subtype": t("col_subtype"), "type_rule": t("col_rule"), "type_derived": t("col_derived"),
+        "capacity": t("col_capacity")}), width="stretch")
 
 st.subheader(t("upload"))
 own = st.session_state.get("user_services")

@@ -16,11 +16,13 @@ import pandas as pd
 from shapely.geometry import MultiPolygon
 
 from . import readers
+from .geographies import reference_plans
+from .hospitals import classify_hospitals
 from .bundle import BUNDLE_VERSION, write_layer
 from .catalog import Catalog, default_catalog
 from .errors import Report
 from .fetch import cached_path
-from .settings import AGE_BANDS, BORDER_BUFFER_M, REGIONS, WORKING_CRS
+from .settings import AGE_BANDS, BAND_PRESETS, BORDER_BUFFER_M, REGIONS, WORKING_CRS
 from .validation import validate_points, validate_units
 
 PSEUDO_MUNICIPALITIES = {"99991", "99992", "99993", "99999"}
@@ -241,11 +243,12 @@ def build_plans(src: _Sources, municipalities: gpd.GeoDataFrame, neighbourhoods:
         info[plan] = {
             "name": plan,
             "title": "Eerstelijnszones (officieel)" if plan == "elz" else "Eerstelijnszones met de 4 Antwerpse stadszones",
+            "kind": "official",
             "level": rows["level"].iloc[0],
             "zones": int(pop.size),
             "min_population": int(pop.min()), "min_zone": f"{smallest} {zone_name[smallest]}",
             "max_population": int(pop.max()), "max_zone": f"{largest} {zone_name[largest]}",
-            "band": [60_000, None],
+            "band": list(BAND_PRESETS["flanders_elz"]), "band_preset": "flanders_elz",
             "notes": ("Official composition (Provincies in Cijfers, 2025 municipalities). Brussels is one zone, elz7 'Bruzel' "
                       "(its 5 zorgzones have no published delimitation). "
                       + ("Antwerpen en rand (Antwerpen, Schoten, Stabroek, Wijnegem) is one zone at this level."
@@ -268,7 +271,14 @@ def build_services(src: _Sources, municipalities: gpd.GeoDataFrame, region_area,
         report.note(f"hospitals: {int(no_beds.sum())} sites without a bed count get capacity 1")
     hospitals = hospitals.assign(service_id="hospital:" + hospitals["source_id"], service_type="hospital",
                                  capacity=hospitals["beds"].fillna(1.0).astype(float), active=True, status="ACTIVE", dataset="hospitals")
-    columns = ["service_id", "service_type", "name", "address", "postcode", "city", "capacity", "active", "status", "emergency", "dataset", "geometry"]
+    # general / psychiatric / other: the source's facility_type, else a stated name rule (zorgzones.hospitals)
+    hospitals = hospitals.join(classify_hospitals(hospitals))
+    pharmacies = pharmacies.assign(service_subtype=None, type_derived=False, type_rule="")
+    derived = hospitals[hospitals["type_derived"]]
+    report.note(f"hospitals: {len(hospitals) - len(derived)} sites typed by the source's facility_type, {len(derived)} by the name "
+                f"rule of zorgzones.hospitals ({', '.join(f'{k} {v}' for k, v in derived['service_subtype'].value_counts().items())})")
+    columns = ["service_id", "service_type", "service_subtype", "type_derived", "type_rule", "name", "address", "postcode", "city",
+               "capacity", "active", "status", "emergency", "dataset", "geometry"]
     services = gpd.GeoDataFrame(pd.concat([pharmacies[columns], hospitals[columns]], ignore_index=True), geometry="geometry", crs=WORKING_CRS)
     check = validate_points(services, subject="services", id_column="service_id")
     report.notes.extend(f"services: {p}" for p in check.problems)  # duplicates in the source are reported, not fatal
@@ -282,6 +292,28 @@ def build_services(src: _Sources, municipalities: gpd.GeoDataFrame, region_area,
     report.note(f"services: kept {len(services):,} services inside the region or within {BORDER_BUFFER_M / 1000:g} km of it "
                 f"({int((~services['inside_region']).sum()):,} outside)")
     return services.set_index("service_id").sort_index()
+
+
+def build_reference_plans(src: _Sources, municipalities: gpd.GeoDataFrame, report: Report) -> tuple[pd.DataFrame, dict]:
+    """Province, arrondissement and regional care zone plans (reference geographies, zorgzones.geographies)."""
+    refnis = readers.read_refnis(src("statistical_sectors", "TU_COM_REFNIS.txt"))
+    table = readers.read_table(src("care_regions", "gemeente_gezondheidsmakers.xlsx"), code_columns=("gemeente",))
+    table = table[~table["gemeente"].isin(PSEUDO_MUNICIPALITIES)]
+    care_region_of = pd.Series(("cr" + table["gezondheidsmakers"].astype(str).str.strip()).to_numpy(), index=table["gemeente"].to_numpy())
+    names = readers.read_table(src("care_regions", "gezondheidsmakers.xlsx"))
+    care_names = pd.Series(names["name"].astype(str).to_numpy(), index=("cr" + names["geoitem code"].astype(str).str.strip()).to_numpy())
+    flemish = municipalities.index[municipalities["region"].eq("flanders")]
+    unmatched = sorted(set(flemish) - set(care_region_of.index))
+    unknown = sorted(set(care_region_of.index) - set(municipalities.index))
+    report.note(f"care_region: {len(flemish) - len(unmatched)} of {len(flemish)} Flemish municipalities matched to a regional care zone"
+                + (f"; without a zone: {unmatched}" if unmatched else "")
+                + (f"; codes of the care-region table not in the bundle: {unknown}" if unknown else ""))
+    if unmatched:
+        report.problem(f"care_region: Flemish municipalities without a regional care zone: {unmatched}")
+    sources = {"province": ["provinces_regions", "statistical_sectors", "municipalities_2025"],
+               "arrondissement": ["statistical_sectors", "municipalities_2025"],
+               "care_region": ["care_regions", "municipalities_2025"]}
+    return reference_plans(municipalities, refnis=refnis, care_region_of=care_region_of, care_region_names=care_names, sources=sources)
 
 
 def build_boundaries(src: _Sources) -> dict[str, gpd.GeoDataFrame]:
@@ -300,7 +332,7 @@ LAYER_SOURCES = {
     "units_deelgemeente": ["deelgemeenten", "population_sectors", "population_age"],
     "units_neighbourhood": ["neighbourhoods", "population_sectors", "population_age"],
     "population_age": ["population_age", "municipalities_2019_2024"],
-    "plans": ["eerstelijnszones", "antwerp_zones"],
+    "plans": ["eerstelijnszones", "antwerp_zones", "care_regions", "statistical_sectors"],
     "services": ["pharmacies", "hospitals"],
     "boundaries": ["provinces_regions"],
     "sectors": ["population_sectors", "neighbourhoods", "deelgemeenten", "antwerp_zones"],
@@ -328,6 +360,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     neighbourhoods = build_sub_units(src, "neighbourhood", sectors, municipalities, report)
     steps.update(2)
     plans, plan_info = build_plans(src, municipalities, neighbourhoods, sectors, report)
+    reference, reference_info = build_reference_plans(src, municipalities, report)
+    plans, plan_info = pd.concat([plans, reference], ignore_index=True), plan_info | reference_info
     boundaries = build_boundaries(src)
     region_area = boundaries["region"].union_all()
     steps.update()

@@ -18,7 +18,7 @@ from . import settings
 from .errors import DataError
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
-BUNDLE_VERSION = 2
+BUNDLE_VERSION = 3
 BUNDLE_DIR = "bundle"
 DEMO_DIR = "demo"
 
@@ -128,10 +128,14 @@ class Bundle:
         """Services (points, EPSG:31370) indexed by ``service_id``; optionally one type and only active ones."""
         services = self.layer("services")
         if service_type is not None:
-            known = sorted(services["service_type"].unique())
+            subtypes = services["service_subtype"] if "service_subtype" in services else pd.Series(None, index=services.index)
+            known = sorted(set(services["service_type"]) | set(subtypes.dropna()))
             if service_type not in known:
                 raise DataError(f"unknown service type {service_type!r}; the bundle has {', '.join(known)}")
-            services = services[services["service_type"] == service_type]
+            if service_type in set(services["service_type"]):
+                services = services[services["service_type"] == service_type]  # a family ("hospital") holds all its subtypes
+            else:  # a subtype ("hospital_general") is returned as a type of its own, so one analysis sees one type
+                services = services[subtypes == service_type].assign(service_type=service_type)
         if active_only:
             services = services[services["active"]]
         return services.copy()
@@ -185,6 +189,8 @@ class Bundle:
             "services": {t: int(n) for t, n in inside["service_type"].value_counts().sort_index().items()},
             "services_active": {t: int(n) for t, n in inside[inside["active"]]["service_type"].value_counts().sort_index().items()},
             "services_outside_region": int((~services["inside_region"]).sum()),
+            "service_subtypes": ({t: int(n) for t, n in inside["service_subtype"].value_counts().sort_index().items()}
+                                 if "service_subtype" in inside else {}),
             "sources": [{k: s.get(k) for k in ("id", "title", "licence", "reference_date", "credit")} for s in self.sources],
             "notes": self.manifest.get("notes", []),
         }

@@ -51,6 +51,21 @@ def register(subparsers) -> None:
     add_json(check)
     check.set_defaults(func=run_check)
 
+    template = commands.add_parser("template", help="write an empty services list (XLSX/CSV) for one service type to fill in")
+    template.add_argument("--service-type", required=True, help=f"service type, e.g. {', '.join(sorted(settings.SERVICE_TYPES))}")
+    template.add_argument("--coordinates", choices=["lonlat", "xy"], default="lonlat",
+                          help="lon/lat (WGS84, default) or x/y (Belgian Lambert 72) columns")
+    template.add_argument("-o", "--output", type=Path, required=True, help="file to write (.xlsx or .csv)")
+    add_json(template)
+    template.set_defaults(func=run_template)
+
+    osm = commands.add_parser("osm-services", help="read care and social services from an OpenStreetMap .osm.pbf")
+    osm.add_argument("path", type=Path, help="an .osm.pbf extract")
+    osm.add_argument("-o", "--output", type=Path, required=True, help="file to write (.gpkg, .geojson or .csv)")
+    osm.add_argument("--extract-date", help="date of the extract for the credit when the file header has none (YYYY-MM-DD)")
+    add_json(osm)
+    osm.set_defaults(func=run_osm_services)
+
 
 def run_fetch(args) -> int:
     result = fetch_region(args.data_dir, mirror=args.mirror, base_url=args.base_url,
@@ -78,6 +93,8 @@ def run_info(args) -> int:
         print(f"  plan {name}: {plan['zones']} zones, {plan['min_population']:,} - {plan['max_population']:,} inhabitants")
     for service_type, count in info["services"].items():
         print(f"  {service_type:<10} {count:>6,} inside the region ({info['services_active'].get(service_type, 0):,} active)")
+    for subtype, count in info.get("service_subtypes", {}).items():
+        print(f"    {subtype:<22} {count:>6,} inside the region")
     print("  sources:")
     for source in info["sources"]:
         print(f"    - {source['title']} ({source['licence']}; {source['reference_date']})")
@@ -96,11 +113,22 @@ def run_demo(args) -> int:
 def run_check(args) -> int:
     from .uploads import read_services_file
 
+    from .errors import Report
+    from .service_templates import recall_mapping, remember_mapping
+    from .uploads import read_user_table
+
     bundle = load_bundle(args.data_dir)
     columns = {key: getattr(args, f"column_{key}") for key in ("id", "name", "type", "capacity", "x", "y")}
     columns = {k: v for k, v in columns.items() if v}
-    services, report = read_services_file(args.path, columns=columns, crs=args.crs, encoding=args.encoding,
+    header = read_user_table(args.path, Report(args.path.name), encoding=args.encoding)
+    file_columns = list(header.columns) if header is not None else []
+    remembered = recall_mapping(settings.data_dir(args.data_dir), file_columns) if file_columns and not columns else {}
+    services, report = read_services_file(args.path, columns=columns or remembered, crs=args.crs, encoding=args.encoding,
                                           region=bundle.boundaries("region").union_all())
+    if remembered:
+        report.note(f"column mapping remembered from an earlier file with the same columns: {remembered}")
+    elif columns and report.ok and file_columns:
+        remember_mapping(settings.data_dir(args.data_dir), file_columns, columns)
     if args.json:
         print_json(report.to_dict() | {"rows": len(services)})
     else:
@@ -108,4 +136,36 @@ def run_check(args) -> int:
         for note in report.notes:
             print(f"  note: {note}")
     report.raise_if_problems()
+    return 0
+
+
+def run_template(args) -> int:
+    from .service_templates import service_template, write_service_template
+
+    path = write_service_template(args.service_type, args.output, coordinates=args.coordinates)
+    table, _ = service_template(args.service_type, coordinates=args.coordinates)
+    defaults = settings.service_type_defaults(args.service_type)
+    if args.json:
+        print_json({"path": str(path), "service_type": args.service_type, "columns": list(table.columns),
+                    "capacity_unit": defaults.capacity_unit, "known_type": args.service_type in settings.SERVICE_TYPES})
+    else:
+        known = "" if args.service_type in settings.SERVICE_TYPES else " (not a known type: default settings apply)"
+        print(f"template for {args.service_type}{known} written to {path}: columns {', '.join(table.columns)}; "
+              f"capacity in {defaults.capacity_unit}")
+    return 0
+
+
+def run_osm_services(args) -> int:
+    from .osm_services import read_osm_services, write_osm_services
+
+    services = read_osm_services(args.path, extract_date=args.extract_date)
+    path = write_osm_services(services, args.output)
+    counts = {t: int(n) for t, n in services["service_type"].value_counts().sort_index().items()} if len(services) else {}
+    if args.json:
+        print_json({"path": str(path), "services": int(len(services)), "by_type": counts, "credit": services.attrs.get("credit")})
+    else:
+        print(f"{len(services)} service(s) read from {args.path.name}, written to {path}")
+        for kind, n in counts.items():
+            print(f"  {kind:<22} {n:>6,}")
+        print(f"  credit: {services.attrs.get('credit')}")
     return 0

@@ -15,7 +15,7 @@ import pandas as pd
 
 from zorgzones.cli_common import add_data_dir, add_json, progress_enabled
 from zorgzones.errors import ValidationError
-from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND, LEVELS, WORKING_CRS
+from zorgzones.settings import BAND_PRESETS, LEVELS, WORKING_CRS
 from zorgzones.zones import PLAN_SUFFIXES, Plan, read_plan, write_plan
 
 
@@ -47,6 +47,13 @@ def register(subparsers) -> None:
     metrics.add_argument("plan")
     common(metrics)
     metrics.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
+    metrics.add_argument("--compare-with", default=None, metavar="LEVELS",
+                         help="compare each zone with its reference areas: comma list of arrondissement, province, region, all "
+                              "(ratios of sums; a Brussels zone has no province and is never compared with itself); with -o "
+                              "the table is also written to <output>-reference")
+    metrics.add_argument("--indicators", default=None, metavar="KEYS",
+                         help="comma list of indicators for --compare-with (default: ageing shares, informal-care ratio, "
+                              "pharmacies, all/general/psychiatric hospital beds)")
     metrics.set_defaults(func=run_metrics)
 
     compare = commands.add_parser("compare", help="compare two plans of the same units")
@@ -115,14 +122,19 @@ def load_units(args, level: str):
     return units
 
 
-def _band(args, plan: Plan | None):
-    if args.band:
-        return BAND_PRESETS[args.band]
-    if args.min_population is not None or args.max_population is not None:
-        return args.min_population, args.max_population
-    if plan is not None and (plan.min_population is not None or plan.max_population is not None):
-        return plan.min_population, plan.max_population
-    return DEFAULT_BAND
+def _band_choice(args, plan: Plan | None, units=None):
+    """The band of --band / --min/--max-population, else the plan's, else by the plan's region (plan_metrics.choose_band)."""
+    from zorgzones.plan_metrics import choose_band
+
+    return choose_band(plan, units=units, min_population=args.min_population, max_population=args.max_population,
+                       preset=args.band)
+
+
+def _band(args, plan: Plan | None, units=None):
+    choice = _band_choice(args, plan, units)
+    if not getattr(args, "json", False):
+        print(choice.describe(), file=sys.stderr)
+    return choice.band
 
 
 def _restrict(plan: Plan, units) -> Plan:
@@ -164,7 +176,7 @@ def _plan_units_band(args):
     units = load_units(args, args.level or plan.level)
     if args.region:
         plan = _restrict(plan, units)
-    return (plan, units, *_band(args, plan))
+    return (plan, units, *_band(args, plan, units))
 
 
 # -- handlers --------------------------------------------------------------------------------------------------
@@ -186,12 +198,54 @@ def run_metrics(args) -> int:
     metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
     if args.output:
         _write_table(metrics, args.output)
-    payload = {"plan": plan.name, "band": [low, high], "summary": plan_summary(metrics),
+    choice = _band_choice(args, plan, units)
+    payload = {"plan": plan.name, "band": [low, high], "band_reason": choice.describe(), "summary": plan_summary(metrics),
                "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")}
     shown = ["zone_name", "n_units", "pop_total", "deviation_ideal_pct", "in_band", "contiguous", "share_65plus", "polsby_popper"]
+    text = ""
+    if args.compare_with:
+        comparison = _comparison(args, plan, units, services)
+        payload["comparison"] = comparison.reset_index().replace({np.nan: None}).to_dict(orient="records")
+        text = "\n\n" + comparison_text(comparison)
+        if args.output:  # beside the metrics: one row per zone, <indicator> and <indicator>_<level> columns
+            from zorgzones.reference import comparison_wide
+
+            reference_path = args.output.with_name(f"{args.output.stem}-reference{args.output.suffix}")
+            _write_table(comparison_wide(comparison), reference_path)
+            payload["reference_path"] = str(reference_path)
     with pd.option_context("display.max_rows", 200, "display.width", 160):
-        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)))
+        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)) + text)
     return 0
+
+
+def _comparison(args, plan: Plan, units, services) -> pd.DataFrame:
+    """``--compare-with``: the zones next to their reference areas (zorgzones.reference)."""
+    from zorgzones.reference import DEFAULT_INDICATORS, Ratio, reference_comparison, reference_names, unit_service_sums
+
+    levels = [p.strip() for p in args.compare_with.split(",") if p.strip()]
+    indicators = [p.strip() for p in args.indicators.split(",") if p.strip()] if args.indicators else list(DEFAULT_INDICATORS)
+    frame = units.join(unit_service_sums(units, services)) if services is not None else units
+    if args.indicators is None:  # default set: keep the indicators the data can give (a demo may lack a service type)
+        indicators = [k for k in indicators if set(Ratio.from_indicator(k).columns()) <= set(frame.columns)]
+    names = reference_names(_bundle(args)) if args.units is None else {}
+    return reference_comparison(frame, plan, indicators=indicators, compare_with=levels, names=names)
+
+
+def comparison_text(comparison: pd.DataFrame) -> str:
+    """One block per indicator: zone value beside each reference area's name and value."""
+    from zorgzones.indicators import INDICATORS
+
+    levels = [c for c in comparison.columns if f"{c}_id" in comparison.columns]
+    blocks = []
+    for indicator, rows in comparison.groupby(level="indicator", sort=False):
+        info = INDICATORS.get(indicator)
+        factor = 100.0 if indicator.startswith("share_") else 1.0
+        label = f"{info.label_en} ({'%' if factor == 100 else info.unit_en})" if info else indicator
+        table = pd.DataFrame({"zone": rows["zone_name"].to_numpy(), "value": (rows["zone"] * factor).round(2).to_numpy()})
+        for level in levels:
+            table[level] = [f"{n} {v * factor:.2f}" if isinstance(n, str) else "-" for n, v in zip(rows[f"{level}_name"], rows[level])]
+        blocks.append(f"{label}\n" + table.to_string(index=False))
+    return "\n\n".join(blocks)
 
 
 def run_compare(args) -> int:
@@ -202,7 +256,7 @@ def run_compare(args) -> int:
     units = load_units(args, args.level or plan_a.level)
     if args.region:
         plan_a, plan_b = _restrict(plan_a, units), _restrict(plan_b, units)
-    low, high = _band(args, plan_a)
+    low, high = _band(args, plan_a, units)
     result = compare_plans(units, plan_a, plan_b, min_population=low, max_population=high)
     if args.output:
         _write_table(result.zones, args.output)

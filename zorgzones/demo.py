@@ -16,7 +16,9 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
-from .settings import AGE_BANDS, WORKING_CRS
+from .geographies import reference_plans
+from .hospitals import classify_hospitals
+from .settings import AGE_BANDS, BAND_PRESETS, WORKING_CRS
 
 CELL_M = 2_500.0          # neighbourhood lattice cell
 NX, NY = 16, 12           # neighbourhood cells; municipalities are 2 x 2 blocks -> 8 x 6 = 48
@@ -93,7 +95,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
         out["level"] = level
         out["region"] = np.where(out["brussels"], "brussels", "flanders")
         out["province_id"] = np.where(out["brussels"], "94000", np.where(out["municipality_id"].str[1].astype(int) < 4, "91000", "92000"))
-        out["arrondissement_id"] = arrondissement_of(out["municipality_id"])
+        out["arrondissement_id"] = np.where(out["brussels"], "21000", arrondissement_of(out["municipality_id"]))  # as Statbel: one Brussels arrondissement
         out["geometry"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in out.geometry]
         out["area_km2"] = out.geometry.area / 1e6
         return out
@@ -120,8 +122,17 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
     plan = pd.DataFrame({"unit_id": m.index, "zone_id": zone})
     plan["zone_name"] = [f"Demozone Brussel ({LABEL})" if z == "zbru" else f"Demozone {z[1:]} ({LABEL})" for z in plan["zone_id"]]
     plan["plan"], plan["level"] = "elz", "municipality"
-    frames["plans"] = plan
     zone_pop = m["pop_total"].groupby(zone).sum()
+    # reference geographies: demo provinces and arrondissements (named like Statbel's REFNIS) and two care regions
+    codes = sorted(set(m["province_id"]) | set(m["arrondissement_id"]))
+    refnis = pd.DataFrame({"code": codes, "name_nl": [f"Demogebied {c} ({LABEL})" for c in codes],
+                           "name_fr": [f"Zone démo {c} ({LABEL})" for c in codes]})
+    care_region = pd.Series(np.where(col < 4, "cr1", "cr2"), index=m.index)
+    reference, reference_info = reference_plans(m, refnis=refnis, care_region_of=care_region,
+                                                care_region_names=pd.Series({"cr1": f"Demozorgregio West ({LABEL})",
+                                                                             "cr2": f"Demozorgregio Oost ({LABEL})"}),
+                                                sources={k: ["demo"] for k in ("province", "arrondissement", "care_region")})
+    frames["plans"] = pd.concat([plan, reference], ignore_index=True)
 
     region_area = cells.union_all()
     services = []
@@ -145,6 +156,11 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
     for column in ("address", "postcode", "city"):
         services[column] = None
     services["dataset"] = "demo"
+    hospitals = services["service_type"].eq("hospital")
+    services.loc[services["service_id"] == "hospital:1", "name"] = f"Demo psychiatrisch ziekenhuis 1 ({LABEL})"
+    services = services.join(classify_hospitals(services[hospitals]))
+    services["type_derived"] = services["type_derived"].fillna(False).astype(bool)
+    services["type_rule"] = services["type_rule"].fillna("")
     frames["services"] = services.set_index("service_id")
 
     frames["boundary_region"] = gpd.GeoDataFrame(
@@ -161,8 +177,8 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
                      "credit": CREDIT, "reference_date": "synthetic", "repository": "zorgzones", "urls": []}],
         "layers": {name: ["demo"] for name in frames} | {"boundaries": ["demo"]},
         "plans": {"elz": {"name": "elz", "title": f"Demozones ({LABEL})", "level": "municipality", "zones": int(zone_pop.size),
-                          "min_population": int(zone_pop.min()), "max_population": int(zone_pop.max()), "band": [60_000, None],
-                          "notes": "Synthetic demo plan.", "sources": ["demo"]}},
+                          "min_population": int(zone_pop.min()), "max_population": int(zone_pop.max()), "band": list(BAND_PRESETS["flanders_elz"]),
+                          "kind": "official", "notes": "Synthetic demo plan.", "sources": ["demo"]}} | reference_info,
         "paths": {},
         "notes": ["synthetic demo region: every name, number and location is made up"],
     }

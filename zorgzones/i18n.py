@@ -223,6 +223,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "remove_upload": ("Eigen voorzieningen niet meer gebruiken", "Stop using own services"),
     "plan_level": ("Niveau van het plan", "Level of the plan"),
     "unreadable": ("Het bestand kon niet gelezen worden: {error}", "The file could not be read: {error}"),
+    # service subtypes and reference geographies (issue 15)
+    "service_hospital_general": ("Algemene ziekenhuizen", "General hospitals"),
+    "service_hospital_psychiatric": ("Psychiatrische ziekenhuizen", "Psychiatric hospitals"),
+    "service_hospital_other": ("Andere ziekenhuizen (revalidatie, hospice)", "Other hospitals (rehabilitation, hospice)"),
+    "service_nursing_home": ("Woonzorgcentra", "Nursing homes"),
+    "service_gp": ("Huisartsen", "GPs"),
+    "service_dentist": ("Tandartsen", "Dentists"),
+    "service_childcare": ("Kinderopvang", "Childcare"),
+    "hospital_types": ("Soorten ziekenhuizen", "Hospital types"),
+    "hospital_types_caption": ("Ziekenhuissites gesplitst in algemeen, psychiatrisch en ander: volgens het type van de bron "
+                               "(facility_type), anders volgens een regel op de naam (PZ, OPZ, psychiatrisch, ...). "
+                               "'Afgeleid' = niet door de bron vermeld.",
+                               "Hospital sites split into general, psychiatric and other: by the source's type (facility_type), "
+                               "else by a rule on the name (PZ, OPZ, psychiatric, ...). 'Derived' = not stated by the source."),
+    "col_subtype": ("Soort", "Type"),
+    "col_rule": ("Regel", "Rule"),
+    "col_derived": ("Afgeleid", "Derived"),
 }
 
 

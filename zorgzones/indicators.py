@@ -95,6 +95,13 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
     _ind("hospital_beds_per_1000", "Ziekenhuisbedden per 1.000 inwoners", "Hospital beds per 1,000 inhabitants",
          "bedden per 1.000 inwoners", "beds per 1,000 inhabitants", "capacity_hospital", "pop_total", 1_000.0, 2,
          cmap="BuPu", scopes=("zone",)),
+    # honest bed figures: general and psychiatric hospitals apart (zorgzones.hospitals says how sites are split)
+    _ind("general_beds_per_1000", "Algemene ziekenhuisbedden per 1.000 inwoners", "General hospital beds per 1,000 inhabitants",
+         "bedden per 1.000 inwoners", "beds per 1,000 inhabitants", "capacity_hospital_general", "pop_total", 1_000.0, 2,
+         cmap="BuPu", scopes=("zone",)),
+    _ind("psychiatric_beds_per_1000", "Psychiatrische ziekenhuisbedden per 1.000 inwoners",
+         "Psychiatric hospital beds per 1,000 inhabitants", "bedden per 1.000 inwoners", "beds per 1,000 inhabitants",
+         "capacity_hospital_psychiatric", "pop_total", 1_000.0, 2, cmap="BuPu", scopes=("zone",)),
     _ind("deviation_ideal_pct", "Afwijking van de ideale omvang", "Deviation from ideal size", "%", "%",
          "deviation_ideal_pct", decimals=1, cmap="RdBu_r", scopes=("zone",), diverging=True),
     _ind("polsby_popper", "Compactheid (Polsby-Popper)", "Compactness (Polsby-Popper)", "0-1", "0-1",

@@ -7,6 +7,7 @@ unit sums.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -14,20 +15,82 @@ import pandas as pd
 import shapely
 
 from zorgzones.adjacency import UnitGraph, unit_graph
-from zorgzones.settings import DEFAULT_BAND
+from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND
 from zorgzones.zones import Plan, require_projected
 
 #: Population columns summed per zone when the units have them.
 POP_COLUMNS = ("pop_total", "pop_0_14", "pop_0_2", "pop_15_64", "pop_50_64", "pop_65plus", "pop_75plus", "pop_80plus", "pop_85plus")
 
 
-def resolve_band(plan: Plan | None, min_population, max_population) -> tuple[float | None, float | None]:
-    """The band to check: explicit arguments, else the plan's own band, else the default 200k–300k."""
+@dataclass(frozen=True)
+class BandChoice:
+    """The population band a plan is checked against, the preset it comes from and why it was chosen."""
+
+    low: float | None
+    high: float | None
+    preset: str | None
+    reason: str
+
+    @property
+    def band(self) -> tuple[float | None, float | None]:
+        return self.low, self.high
+
+    def describe(self) -> str:
+        """``band 60,000 - no maximum (flanders_elz): the plan's units are Flemish ...``."""
+        if self.low is None and self.high is None:
+            return f"no population band: {self.reason}"
+        low = f"{self.low:,.0f}" if self.low is not None else "no minimum"
+        high = f"{self.high:,.0f}" if self.high is not None else "no maximum"
+        return f"band {low} - {high}" + (f" ({self.preset})" if self.preset else "") + f": {self.reason}"
+
+
+def plan_regions(plan: Plan, units: pd.DataFrame | None = None) -> set[str]:
+    """Regions (``flanders``, ``brussels``) of a plan's units: from ``units['region']`` when given, else from the
+    ids (NIS codes starting with 21 are Brussels); empty when the ids are not NIS-based."""
+    ids = pd.Index(plan.assignment.index.astype(str))
+    if units is not None and "region" in units.columns:
+        return set(units["region"].reindex(ids).dropna().astype(str))
+    nis = ids[ids.str.match(r"^\d{5}")]
+    return {("brussels" if i.startswith("21") else "flanders") for i in nis}
+
+
+def choose_band(plan: Plan | None, *, units: pd.DataFrame | None = None, min_population=None, max_population=None,
+                preset: str | None = None) -> BandChoice:
+    """The band to check and why: a preset asked for, else explicit bounds, else none for a reference geography,
+    else the plan's own band, else the band of the plan's region and level (Brussels only: the Brussels zorgzone
+    band 200k-300k; Flemish units, also with Brussels as one zone as in the official plan: the eerstelijnszone
+    minimum 60k), else the default band."""
+    if preset is not None:
+        return BandChoice(*BAND_PRESETS[preset], preset, f"preset {preset!r} asked for")
     if min_population is not None or max_population is not None:
-        return min_population, max_population
-    if plan is not None and (plan.min_population is not None or plan.max_population is not None):
-        return plan.min_population, plan.max_population
-    return DEFAULT_BAND
+        return BandChoice(min_population, max_population, None, "bounds given explicitly")
+    if plan is None:
+        return BandChoice(*DEFAULT_BAND, "brussels", "default band (no plan to take it from)")
+    if plan.kind == "reference":
+        return BandChoice(None, None, None, f"{plan.name!r} is a reference geography (province, arrondissement, care region), "
+                                            "a level to compare zones with, not a plan held to a band")
+    if plan.min_population is not None or plan.max_population is not None:
+        return BandChoice(plan.min_population, plan.max_population, _preset_of(plan.min_population, plan.max_population),
+                          f"the plan's own band ({plan.name!r})")
+    regions = plan_regions(plan, units)
+    level = plan.level or "municipality"
+    if regions == {"brussels"}:
+        return BandChoice(*BAND_PRESETS["brussels"], "brussels",
+                          f"the plan has no band and its {level} units are all in Brussels: Brussels zorgzones band")
+    if "flanders" in regions:
+        also = " (and Brussels, one zone in the official plan)" if "brussels" in regions else ""
+        return BandChoice(*BAND_PRESETS["flanders_elz"], "flanders_elz",
+                          f"the plan has no band and its {level} units are Flemish{also}: eerstelijnszone minimum")
+    return BandChoice(*DEFAULT_BAND, "brussels", "the plan has no band and its region is unknown: default band")
+
+
+def _preset_of(low, high) -> str | None:
+    return next((k for k, v in BAND_PRESETS.items() if v == (low, high)), None)
+
+
+def resolve_band(plan: Plan | None, min_population, max_population) -> tuple[float | None, float | None]:
+    """The band to check: explicit arguments, else the plan's own band, else one by the plan's region (choose_band)."""
+    return choose_band(plan, min_population=min_population, max_population=max_population).band
 
 
 class MetricContext:
@@ -58,6 +121,9 @@ class MetricContext:
             services = services.to_crs(self.units.crs)
         if "active" in services.columns:
             services = services[services["active"].fillna(True).astype(bool)]
+        if "service_subtype" in services.columns:  # subtypes (hospital_general, ...) are counted beside their family
+            sub = services[services["service_subtype"].notna()]
+            services = pd.concat([services, sub.assign(service_type=sub["service_subtype"])])
         tree = shapely.STRtree(self.units.geometry.to_numpy())
         point_idx, unit_idx = tree.query(services.geometry.to_numpy(), predicate="within")
         first = pd.Series(unit_idx).groupby(point_idx).first()

@@ -167,3 +167,22 @@ def read_eurostat_hospitals(path: str | Path) -> gpd.GeoDataFrame:
         "facility_type": frame["facility_type"],
     }, geometry=geometry)
     return out.to_crs(WORKING_CRS)
+
+
+def read_refnis(path: str | Path) -> pd.DataFrame:
+    """Statbel's REFNIS code list (TU_COM_REFNIS.txt, pipe-separated) as ``code, level, parent, name_nl, name_fr``.
+
+    Only codes valid today (end date 31/12/9999) are kept, one row per code.
+    """
+    frame = pd.read_csv(path, sep="|", dtype=str, encoding="utf-8-sig")
+    missing = [c for c in ("CD_REFNIS", "TX_REFNIS_NL", "TX_REFNIS_FR", "DT_VLDT_END") if c not in frame.columns]
+    if missing:
+        raise ValidationError(Path(path).name, [f"missing columns {missing}; is this Statbel's TU_COM_REFNIS?"])
+    frame = frame[frame["DT_VLDT_END"].str.endswith("9999")]
+    return pd.DataFrame({
+        "code": nis_code(frame["CD_REFNIS"]).to_numpy(),
+        "level": pd.to_numeric(frame["LVL_REFNIS"], errors="coerce").to_numpy(),
+        "parent": frame["CD_SUP_REFNIS"].to_numpy(),
+        "name_nl": frame["TX_REFNIS_NL"].str.strip().to_numpy(),
+        "name_fr": frame["TX_REFNIS_FR"].str.strip().to_numpy(),
+    }).drop_duplicates("code").reset_index(drop=True)

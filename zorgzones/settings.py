@@ -93,6 +93,10 @@ SERVICE_TYPES: dict[str, ServiceType] = {s.key: s for s in (
     ServiceType("mental_health_centre", "all", 30.0, "car", "site"),
     ServiceType("childcare", "0_2", 10.0, "car", "places"),
     ServiceType("welfare_office", "all", 15.0, "car", "site"),
+    # hospital sites that are neither general nor psychiatric (rehabilitation, hospices), zorgzones.hospitals
+    ServiceType("hospital_other", "all", 30.0, "car", "beds"),
+    # dental practices (e.g. from OpenStreetMap, zorgzones.osm_services): driven to like a GP practice
+    ServiceType("dentist", "all", 15.0, "car", "site"),
 )}
 #: Defaults for a service type not in the table (e.g. a type from a user's own file).
 DEFAULT_SERVICE_TYPE = ServiceType("other", "all", 15.0, "car", "site")

@@ -38,6 +38,8 @@ class Plan:
     min_population: float | None = None
     max_population: float | None = None
     notes: str = ""
+    #: "official" (a published plan), "reference" (province, arrondissement, care region: no band) or "" (a user's plan).
+    kind: str = ""
 
     @classmethod
     def from_assignment(cls, data: pd.DataFrame | pd.Series, *, name: str = "plan", level: str | None = None,
@@ -101,10 +103,13 @@ class Plan:
     def from_bundle(cls, bundle, plan_name: str = "elz") -> "Plan":
         """The plan ``plan_name`` of a region bundle (``bundle.plan_assignment`` + ``bundle.plan_info``)."""
         info = dict(bundle.plan_info(plan_name))
-        low, high = info.get("band") or (info.get("min_population"), info.get("max_population"))
-        return cls.from_assignment(bundle.plan_assignment(plan_name), name=info.get("name", plan_name),
+        # the plan's band; a reference geography has none (band None), never its own smallest/largest zone
+        low, high = info["band"] or (None, None) if "band" in info else (info.get("min_population"), info.get("max_population"))
+        plan = cls.from_assignment(bundle.plan_assignment(plan_name), name=info.get("name", plan_name),
                                    level=info.get("level"), min_population=low, max_population=high,
                                    notes=info.get("notes", ""))
+        plan.kind = info.get("kind", "")
+        return plan
 
     @property
     def zone_ids(self) -> list:
@@ -130,7 +135,7 @@ class Plan:
 
     def info(self) -> dict:
         return {"name": self.name, "level": self.level, "min_population": self.min_population,
-                "max_population": self.max_population, "notes": self.notes, "zones": len(self.zone_ids),
+                "max_population": self.max_population, "notes": self.notes, "kind": self.kind, "zones": len(self.zone_ids),
                 "units": int(self.assignment.size)}
 
 
@@ -207,9 +212,11 @@ def read_plan(path, *, level: str | None = None, name: str | None = None) -> Pla
         value = meta.get(key)
         return float(value) if value not in (None, "", "None", "nan") else None
 
-    return Plan.from_assignment(frame, name=name or meta.get("name") or path.stem, level=level or meta.get("level") or None,
+    plan = Plan.from_assignment(frame, name=name or meta.get("name") or path.stem, level=level or meta.get("level") or None,
                                 min_population=num("min_population"), max_population=num("max_population"),
                                 notes=meta.get("notes") or "", subject=f"plan file {path.name}")
+    plan.kind = str(meta.get("kind") or "") if str(meta.get("kind") or "") not in ("nan", "None") else ""
+    return plan
 
 
 def write_plan(plan: Plan, path, *, units: gpd.GeoDataFrame | None = None) -> Path:
