@@ -80,6 +80,9 @@ CLUSTER_THREADS = 1
 SILHOUETTE_MAX_UNITS = 6000
 #: |z| (standard deviations from the region mean of units) from which a type's mean is worth describing in words.
 PROFILE_NOTABLE_Z = 0.5
+#: Clustering-based zones start from this many times the zones needed; the band repair merges the clusters by
+#: similarity (1 = one cluster per zone, which the band then tears apart; 3 keeps most of the clustering).
+CLUSTER_ZONE_OVERSPLIT = 3
 #: Permutations of the conditional randomisation of Gi* and local Moran (999 = p down to 0.001).
 HOTSPOT_PERMUTATIONS = 999
 #: Significance level of a hot/cold spot or LISA cluster (pseudo p-value from the permutations).
