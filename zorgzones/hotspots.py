@@ -65,24 +65,36 @@ class HotSpots:
                 "units": [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()} for r in records]}
 
 
+def pseudo_p(observed: np.ndarray, simulated: np.ndarray, *, tolerance: float = 1e-9) -> np.ndarray:
+    """Pseudo p-value per unit, one-sided towards the observed side: (simulated values at least as extreme + 1) /
+    (permutations + 1). Unlike esda's own p_sim, values equal to the observed one up to ``tolerance`` (relative) count
+    as ties, so a unit whose neighbours all share one value (estimated age bands within a municipality) is not
+    called significant because of floating-point noise."""
+    observed = np.asarray(observed, dtype=float)[:, None]
+    simulated = np.asarray(simulated, dtype=float)
+    slack = tolerance * np.maximum(1.0, np.abs(observed))
+    upper = (simulated >= observed - slack).sum(axis=1)
+    lower = (simulated <= observed + slack).sum(axis=1)
+    return (np.minimum(upper, lower) + 1.0) / (simulated.shape[1] + 1.0)
+
+
 def local_statistics(values: pd.Series, weights: W, *, permutations: int = HOTSPOT_PERMUTATIONS, seed: int = CLUSTER_SEED,
                      alpha: float = HOTSPOT_ALPHA, fdr: bool = False) -> tuple[pd.DataFrame, dict]:
     """Gi* (self-weight 1, row-standardised) and local Moran of ``values`` (ordered like ``weights.id_order``) with
-    ``permutations`` conditional permutations (seeded; pseudo p-values one-sided in the observed direction, esda's
-    "directed"), and global Moran's I (p from the normal approximation). A unit is significant when its pseudo p-value is at most
+    ``permutations`` conditional permutations (seeded; pseudo p-values by :func:`pseudo_p`), and global Moran's I (p from the normal approximation). A unit is significant when its pseudo p-value is at most
     ``alpha``, or with ``fdr`` at most the Benjamini-Hochberg threshold of esda.fdr (computed per statistic)."""
     y = values.to_numpy(dtype=float)
     focal = fill_diagonal(weights, 1.0)  # Gi*: each unit counts in its own neighbourhood, like each neighbour
     with warnings.catch_warnings():
-        # esda 2.x announces a new default alternative but G_Local/Moran_Local cannot pass one yet; we keep "directed"
+        # esda 2.x announces a new default alternative for its p_sim, which we do not use (see pseudo_p)
         warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
                                 category=DeprecationWarning)
         gi = esda.G_Local(y, focal, transform="R", permutations=permutations, star=None, seed=seed, n_jobs=1,
-                          keep_simulations=False)
+                          keep_simulations=True)
         lisa = esda.Moran_Local(y, weights, transformation="r", permutations=permutations, seed=seed, n_jobs=1,
-                                keep_simulations=False)
+                                keep_simulations=True)
     moran = esda.Moran(y, weights, transformation="r", permutations=0)
-    gi_p, lisa_p = np.asarray(gi.p_sim, dtype=float), np.asarray(lisa.p_sim, dtype=float)
+    gi_p, lisa_p = pseudo_p(gi.Gs, gi.rGs), pseudo_p(lisa.Is, lisa.rlisas)
     gi_cut = float(esda.fdr(gi_p, alpha)) if fdr else alpha
     lisa_cut = float(esda.fdr(lisa_p, alpha)) if fdr else alpha
     gi_z = np.asarray(gi.Zs, dtype=float)
