@@ -241,3 +241,19 @@ def test_cli_json_shapes_and_exit_codes(bundle_dir, capsys, tmp_path):
     assert "unknown indicator 'nope'" in capsys.readouterr().err
     assert main(["cluster", "hotspots", "-o", str(tmp_path / "x.txt"), *base]) == 2
     assert "unsupported suffix" in capsys.readouterr().err
+
+
+def test_map_layers_are_web_ready_with_legends():
+    from zorgzones.cluster_layers import hotspot_layer, typology_layer
+
+    units, values = two_groups()
+    units["name"] = units.index
+    layer = typology_layer(need_typology(units, values=values, k=2), units, lang="fr")
+    assert layer.frame.crs.to_epsg() == 4326 and layer.frame["_fill"].nunique() == 2
+    assert layer.labels[0].startswith("Type 1: ") and "Types de besoins" in layer.legend()
+    block = units["col"] >= 3
+    spots = hot_spots(units, values=pd.Series(np.where(block, 5.0, 1.0), index=units.index), permutations=199)
+    layer = hotspot_layer(spots, units, lang="en", dissolved=True)
+    assert set(layer.frame["label_text"]) <= {"Hot spot", "Cold spot"} and layer.labels[:2] == ["Hot spot", "Cold spot"]
+    assert hotspot_layer(spots, units, statistic="lisa", lang="nl").frame["label_text"].iloc[0] in {
+        "Hoog-hoog", "Laag-laag", "Hoog tussen laag", "Laag tussen hoog", "Niet significant"}

@@ -220,6 +220,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "remove_upload": ("Eigen voorzieningen niet meer gebruiken", "Stop using own services"),
     "plan_level": ("Niveau van het plan", "Level of the plan"),
     "unreadable": ("Het bestand kon niet gelezen worden: {error}", "The file could not be read: {error}"),
+    # clustering of areas by need (typology, hot spots; French in cluster_layers._FR until i18n has French)
+    "cluster_type": ("Type {n}", "Type {n}"),
+    "cluster_untyped": ("Geen type (geen inwoners)", "No type (no inhabitants)"),
+    "cluster_types_title": ("Types van zorgnood", "Types of need"),
+    "hotspot_hot": ("Hot spot", "Hot spot"),
+    "hotspot_cold": ("Cold spot", "Cold spot"),
+    "hotspot_ns": ("Niet significant", "Not significant"),
+    "hotspot_title": ("Hot en cold spots (Gi*): {indicator}", "Hot and cold spots (Gi*): {indicator}"),
+    "lisa_title": ("LISA-clusters: {indicator}", "LISA clusters: {indicator}"),
+    "lisa_HH": ("Hoog-hoog", "High-high"),
+    "lisa_LL": ("Laag-laag", "Low-low"),
+    "lisa_HL": ("Hoog tussen laag", "High among low"),
+    "lisa_LH": ("Laag tussen hoog", "Low among high"),
+    "lisa_ns": ("Niet significant", "Not significant"),
 }
 
 

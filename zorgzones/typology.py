@@ -29,8 +29,11 @@ _AGE_TARGET_SERVICES = {"residential_care", "local_service_centre", "childcare"}
 
 
 def uses_age_bands(key: str) -> bool:
-    """Whether indicator ``key`` is computed from age bands (estimated for sub-municipal units, see ``age_estimated``)."""
-    indicator = INDICATORS[key]
+    """Whether indicator ``key`` is computed from age bands (estimated for sub-municipal units, see ``age_estimated``);
+    False for columns that are not in the catalogue (values given by the caller)."""
+    indicator = INDICATORS.get(key)
+    if indicator is None:
+        return False
     if indicator.measure == "supply_per_1000":
         return indicator.service_type in _AGE_TARGET_SERVICES
     return bool({indicator.numerator, indicator.denominator} & _AGE_COLUMNS)
