@@ -257,3 +257,13 @@ def test_map_layers_are_web_ready_with_legends():
     assert set(layer.frame["label_text"]) <= {"Hot spot", "Cold spot"} and layer.labels[:2] == ["Hot spot", "Cold spot"]
     assert hotspot_layer(spots, units, statistic="lisa", lang="nl").frame["label_text"].iloc[0] in {
         "Hoog-hoog", "Laag-laag", "Hoog tussen laag", "Laag tussen hoog", "Niet significant"}
+
+
+def test_zone_type_mix_of_finer_units_goes_through_their_municipality():
+    units, values = two_groups()
+    units["municipality_id"] = np.where(units["col"] >= 3, "11002", "11001")
+    result = need_typology(units, values=values, k=2)
+    plan = Plan.from_assignment(pd.Series({"11001": "west", "11002": "east"}), level="municipality")
+    mix = zone_type_mix(result, plan, units)
+    assert mix.loc["west", "type_1"] == 1.0 and mix.loc["east", "type_2"] == 1.0
+    assert mix["dominant_type"].to_dict() == {"east": 2, "west": 1}

@@ -96,7 +96,7 @@ def _check_out(args, suffixes) -> None:
 
 def _inputs(args):
     """Plan (or None), units of the level and services of the bundle."""
-    plan = load_plan(args.plan, args, level=args.level) if args.plan else None
+    plan = load_plan(args.plan, args) if args.plan else None  # any level: finer units are matched by municipality_id
     level = args.level or (plan.level if plan is not None and plan.level in LEVELS else "municipality")
     units = load_units(args, level)
     if units.empty:
@@ -182,7 +182,10 @@ def run_hotspots(args) -> int:
     _check_out(args, TABLE_SUFFIXES)
     plan, level, units, services = _inputs(args)
     if plan is not None:
-        units = units[units.index.isin(plan.assignment.index)]
+        inside = units.index.isin(plan.assignment.index)
+        if "municipality_id" in units.columns:
+            inside |= units["municipality_id"].isin(plan.assignment.index).to_numpy()
+        units = units[inside]
     result = hot_spots(units, indicator=args.indicator, services=services, island_policy=args.island_policy,
                        permutations=args.permutations, seed=args.seed, alpha=args.alpha, fdr=args.fdr)
     gi = cluster_polygons(units, result.units["gi_label"])
