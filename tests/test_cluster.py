@@ -1,9 +1,10 @@
-"""Need typology, hot spots and clustering-based zones: hand-made grids with known answers, then the real region."""
+"""Typology, hot spots, clustered zones: hand-made grids, then real data."""
 
 from __future__ import annotations
 
 import json
 
+import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,10 +13,11 @@ from scipy.cluster.hierarchy import cut_tree, ward
 from shapely.geometry import box
 from sklearn.metrics import silhouette_score
 
+from zorgzones.adjacency import unit_graph
 from zorgzones.cli import main
+from zorgzones.cluster_layers import hotspot_layer, typology_layer
 from zorgzones.cluster_zones import cluster_zones, within_zone_variance
 from zorgzones.hotspots import cluster_polygons, hot_spots, pseudo_p, weights_from_graph
-from zorgzones.adjacency import unit_graph
 from zorgzones.typology import cut_linkage, need_typology, silhouette, zone_type_mix
 from zorgzones.typology_words import describe_profile
 from zorgzones.zones import Plan
@@ -134,8 +136,6 @@ def test_hot_block_is_found_by_gi_star_and_dissolved():
 
 @pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
 def test_pseudo_p_agrees_with_esda_without_ties_and_ignores_float_ties():
-    import esda
-
     units = grid(6, 5)
     values = np.random.default_rng(4).gamma(2.0, size=len(units))
     weights = weights_from_graph(unit_graph(units))
@@ -161,6 +161,8 @@ def test_hot_spots_reject_bad_settings():
         hot_spots(units, indicator="nope", permutations=5, alpha=2)
     text = str(error.value)
     assert "unknown indicator 'nope'" in text and "permutations 5" in text and "alpha 2" in text
+    with pytest.raises(ValueError, match="Getis-Ord G needs values >= 0"):
+        hot_spots(units, values=pd.Series(np.arange(9.0) - 4, index=units.index))
 
 
 # -- clustering-based zones --------------------------------------------------------------------------------------
@@ -244,8 +246,6 @@ def test_cli_json_shapes_and_exit_codes(bundle_dir, capsys, tmp_path):
 
 
 def test_map_layers_are_web_ready_with_legends():
-    from zorgzones.cluster_layers import hotspot_layer, typology_layer
-
     units, values = two_groups()
     units["name"] = units.index
     layer = typology_layer(need_typology(units, values=values, k=2), units, lang="fr")

@@ -1,4 +1,4 @@
-"""The ``zorgzones cluster`` command: need typology, hot spots and clustering-based zone proposals."""
+"""The ``zorgzones cluster`` command: typology, hot spots, zone proposals."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def register(subparsers) -> None:
         add_data_dir(parser)
         add_json(parser)
         parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the plan's, else municipality)")
-        parser.add_argument("--plan", default=None, help="plan file or bundle plan name (its level; zone mix for typology)")
+        parser.add_argument("--plan", default=None, help="plan file or bundle plan name: its level; typology: type mix per zone; "
+                                                                  "hotspots: only its units; zones: scored alike to compare")
         parser.add_argument("--units", type=Path, default=None, help="vector file of units instead of the bundle's")
         parser.add_argument("--unit-id", default="unit_id", help="id column of --units (default unit_id)")
         parser.add_argument("--region", choices=("flanders", "brussels"), default=None, help="only units of this region")
@@ -225,15 +226,25 @@ def _band(args) -> tuple[float, float]:
 
 
 def run_zones(args) -> int:
-    from zorgzones.cluster_zones import cluster_zones
+    from zorgzones.cluster_zones import cluster_zones, score_plan
+    from zorgzones.typology import need_indicators, standardise
     from zorgzones.zones import write_plan
 
     _check_out(args, PLAN_SUFFIXES)
     low, high = _band(args)
     plan_in, level, units, services = _inputs(args)
-    plan, score = cluster_zones(units, services=services, indicators=_indicators(args), min_population=low,
-                                max_population=high, respect=args.respect, linkage=args.linkage,
-                                island_policy=args.island_policy, seed=args.seed)
+    values = need_indicators(units, services=services, indicators=_indicators(args))
+    profiles, _ = standardise(values.drop(columns="age_estimated"))
+    plan, score = cluster_zones(units, profiles=profiles, min_population=low, max_population=high, respect=args.respect,
+                                linkage=args.linkage, island_policy=args.island_policy, seed=args.seed)
+    compared = None
+    if plan_in is not None:  # the same yardstick for the plan given, on the same units and band
+        if not units.index.isin(plan_in.assignment.index).all():
+            raise ValidationError("plan", [f"plan {plan_in.name!r} does not hold every {level} unit; compare a plan of the "
+                                           f"same level (--level {plan_in.level}) or drop --plan"])
+        given = plan_in.with_assignment(plan_in.assignment[plan_in.assignment.index.isin(units.index)])
+        given.min_population, given.max_population = low, high
+        compared = {"plan": given.name, **score_plan(units, given, profiles)}
     if args.out:
         write_plan(plan, args.out, units=units)
     table = plan.to_frame().rename(columns={"zone_id": "cluster"})
@@ -241,6 +252,8 @@ def run_zones(args) -> int:
         table.insert(1, "name", units["name"].reindex(table["unit_id"]).to_numpy())
     payload = {"level": level, "band": [low, high], "plan": plan.info(), "score": score,
                "units": table.to_dict(orient="records")}
+    if compared is not None:
+        payload["compared_plan"] = compared
     if args.out:
         payload["path"] = str(args.out)
     if args.json:
@@ -250,5 +263,8 @@ def run_zones(args) -> int:
               f"[{low:,.0f}, {high:,.0f}], {score['zones_flagged']} flagged oversize, mean Polsby-Popper "
               f"{score['mean_polsby_popper']}, within-zone variance {score['within_zone_variance']}"
               + (f"; written to {args.out}" if args.out else ""))
+        if compared is not None:
+            print(f"plan {compared['plan']}: {compared['zones']} zones, {compared['zones_in_band']} in band, mean "
+                  f"Polsby-Popper {compared['mean_polsby_popper']}, within-zone variance {compared['within_zone_variance']}")
         print(plan.notes)
     return 0

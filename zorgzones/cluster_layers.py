@@ -1,4 +1,4 @@
-"""Map-ready layers (EPSG:4326, colours, legend) of need types and hot spots for web maps."""
+"""Map-ready layers of need types and hot spots (EPSG:4326, legends)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Zone proposals by spatially constrained clustering of need profiles, repaired into a population band."""
+"""Zone proposals: need-profile clustering repaired into a population band."""
 
 from __future__ import annotations
 

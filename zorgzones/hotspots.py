@@ -1,4 +1,4 @@
-"""Hot spots of need: Getis-Ord Gi* and local Moran (LISA) over the unit adjacency graph."""
+"""Hot spots of need: Getis-Ord Gi* and local Moran over unit adjacency."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class HotSpots:
     seed: int
     alpha: float
     fdr: bool
-    p_threshold: float
+    thresholds: dict
     notes: list = field(default_factory=list)
 
     def counts(self) -> dict:
@@ -60,7 +60,7 @@ class HotSpots:
                             "lisa_label", "age_estimated") if c in self.units.reset_index().columns]
         records = self.units.reset_index()[keep].replace({np.nan: None}).to_dict(orient="records")
         return {"indicator": self.indicator, "permutations": self.permutations, "seed": self.seed, "alpha": self.alpha,
-                "fdr": self.fdr, "p_threshold": self.p_threshold, "moran_i": self.moran_i, "moran_p": self.moran_p,
+                "fdr": self.fdr, "p_thresholds": dict(self.thresholds), "moran_i": self.moran_i, "moran_p": self.moran_p,
                 "counts": self.counts(), "notes": list(self.notes),
                 "units": [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()} for r in records]}
 
@@ -81,7 +81,8 @@ def pseudo_p(observed: np.ndarray, simulated: np.ndarray, *, tolerance: float = 
 def local_statistics(values: pd.Series, weights: W, *, permutations: int = HOTSPOT_PERMUTATIONS, seed: int = CLUSTER_SEED,
                      alpha: float = HOTSPOT_ALPHA, fdr: bool = False) -> tuple[pd.DataFrame, dict]:
     """Gi* (self-weight 1, row-standardised) and local Moran of ``values`` (ordered like ``weights.id_order``) with
-    ``permutations`` conditional permutations (seeded; pseudo p-values by :func:`pseudo_p`), and global Moran's I (p from the normal approximation). A unit is significant when its pseudo p-value is at most
+    ``permutations`` conditional permutations (seeded; pseudo p-values by :func:`pseudo_p`), and global Moran's I
+    (p from the normal approximation). A unit is significant when its pseudo p-value is at most
     ``alpha``, or with ``fdr`` at most the Benjamini-Hochberg threshold of esda.fdr (computed per statistic)."""
     y = values.to_numpy(dtype=float)
     focal = fill_diagonal(weights, 1.0)  # Gi*: each unit counts in its own neighbourhood, like each neighbour
@@ -98,11 +99,14 @@ def local_statistics(values: pd.Series, weights: W, *, permutations: int = HOTSP
     gi_cut = float(esda.fdr(gi_p, alpha)) if fdr else alpha
     lisa_cut = float(esda.fdr(lisa_p, alpha)) if fdr else alpha
     gi_z = np.asarray(gi.Zs, dtype=float)
-    gi_label = np.where(gi_p <= gi_cut, np.where(gi_z > 0, "hot", "cold"), "ns")
+    gi_sig = gi_p < gi_cut if fdr else gi_p <= alpha  # esda.fdr's threshold is exclusive
+    lisa_sig = lisa_p < lisa_cut if fdr else lisa_p <= alpha
+    gi_label = np.where(gi_sig, np.where(gi_z > 0, "hot", "cold"), "ns")
     quadrant = np.array([_QUADRANTS.get(int(q), "ns") for q in lisa.q], dtype=object)
-    lisa_label = np.where(lisa_p <= lisa_cut, quadrant, "ns")
-    frame = pd.DataFrame({"value": y, "gi_z": gi_z, "gi_p": gi_p, "gi_label": gi_label, "lisa_i": np.asarray(lisa.Is, dtype=float),
-                          "lisa_z": np.asarray(lisa.z_sim, dtype=float), "lisa_p": lisa_p, "lisa_label": lisa_label},
+    lisa_label = np.where(lisa_sig, quadrant, "ns")
+    frame = pd.DataFrame({"value": y, "gi_z": gi_z, "gi_p": gi_p, "gi_label": gi_label,
+                          "lisa_i": np.asarray(lisa.Is, dtype=float), "lisa_z": np.asarray(lisa.z_sim, dtype=float),
+                          "lisa_p": lisa_p, "lisa_label": lisa_label},
                          index=pd.Index(weights.id_order, name="unit_id"))
     return frame, {"moran_i": float(moran.I), "moran_p": float(moran.p_norm), "gi_threshold": gi_cut, "lisa_threshold": lisa_cut}
 
@@ -129,6 +133,9 @@ def hot_spots(units: gpd.GeoDataFrame, *, indicator: str = "share_80plus", value
         report.problem(f"island policy {island_policy!r}; expected one of {ISLAND_POLICIES}")
     if values is not None and not values.index.equals(units.index):
         report.problem("values must be aligned to units (same index, same order)")
+    if values is not None and (values.to_numpy(dtype=float) < 0).any():
+        report.problem(f"{int((values.to_numpy(dtype=float) < 0).sum())} negative value(s): Getis-Ord G needs values >= 0 "
+                       "(shift them, e.g. subtract the minimum)")
     report.raise_if_problems()
     notes = []
     if values is None:
@@ -170,7 +177,7 @@ def hot_spots(units: gpd.GeoDataFrame, *, indicator: str = "share_80plus", value
     rule = f"FDR (Benjamini-Hochberg) at {alpha}" if fdr else f"pseudo p <= {alpha}"
     notes.append(f"{permutations} permutations (seed {seed}); significant: {rule}")
     return HotSpots(out, indicator, summary["moran_i"], summary["moran_p"], int(permutations), seed, alpha, fdr,
-                    min(summary["gi_threshold"], summary["lisa_threshold"]), notes)
+                    {"gi": summary["gi_threshold"], "lisa": summary["lisa_threshold"]}, notes)
 
 
 def cluster_polygons(units: gpd.GeoDataFrame, labels: pd.Series, *, graph: UnitGraph | None = None,

@@ -1,4 +1,4 @@
-"""Need typology: units clustered by standardised need indicators (k-means, GMM, Ward)."""
+"""Need typology: units clustered by standardised need indicators."""
 
 from __future__ import annotations
 
