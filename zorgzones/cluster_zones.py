@@ -57,7 +57,8 @@ def _initial(members: list[int], k: int, z: np.ndarray, neighbours: list, linkag
         return np.zeros(len(members), dtype=np.int64)
     k = min(k, len(members))
     with threadpool_limits(limits=CLUSTER_THREADS), warnings.catch_warnings():
-        warnings.simplefilter("error")  # a disconnected part would be silently "completed" across borders
+        # a disconnected part would be silently "completed" across borders: make that an error, not a warning
+        warnings.filterwarnings("error", message="the number of connected components")
         model = AgglomerativeClustering(n_clusters=k, linkage=linkage, connectivity=_connectivity(members, neighbours))
         return model.fit_predict(z[members])
 
@@ -222,6 +223,8 @@ def cluster_zones(units: gpd.GeoDataFrame, *, profiles: pd.DataFrame | None = No
         check.problem(f"band [{min_population}, {max_population}]; expected 0 < min <= max (both given)")
     if respect not in RESPECT:
         check.problem(f"respect={respect!r}; expected one of {RESPECT} (zones never cross the Flanders/Brussels border)")
+    if not (isinstance(oversplit, int) and oversplit >= 1):
+        check.problem(f"oversplit={oversplit!r}; expected a whole number >= 1")
     if linkage not in LINKAGES:
         check.problem(f"linkage={linkage!r}; expected one of {LINKAGES}")
     if island_policy not in ISLAND_POLICIES:

@@ -133,6 +133,8 @@ def hot_spots(units: gpd.GeoDataFrame, *, indicator: str = "share_80plus", value
         report.problem(f"island policy {island_policy!r}; expected one of {ISLAND_POLICIES}")
     if values is not None and not values.index.equals(units.index):
         report.problem("values must be aligned to units (same index, same order)")
+    if graph is not None and list(graph.unit_ids) != list(units.index):
+        report.problem("graph was built from other units (or another order); pass the graph of these units or none")
     if values is not None and (values.to_numpy(dtype=float) < 0).any():
         report.problem(f"{int((values.to_numpy(dtype=float) < 0).sum())} negative value(s): Getis-Ord G needs values >= 0 "
                        "(shift them, e.g. subtract the minimum)")
