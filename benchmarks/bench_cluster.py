@@ -1,4 +1,6 @@
-"""Clustering of areas by need, side by side with plain scikit-learn / esda scripts on the same inputs in one run.
+"""Clustering of areas by need vs plain scikit-learn / esda scripts, one run.
+
+Same inputs for both sides:
 
 1. Need typology of the 2,730 neighbourhoods (8 default indicators, k auto over 2-12 by silhouette): zorgzones
    need_typology (k-means, GMM, Ward) vs a plain scikit-learn loop (KMeans + silhouette_score, default threads) on
@@ -140,7 +142,11 @@ def bench_zones(bundle) -> list[dict]:
         profiles, _ = standardise(values.drop(columns="age_estimated"))
         seconds, (plan, score) = timed(lambda: cluster_zones(units, profiles=profiles, min_population=low,
                                                              max_population=high, seed=0))
-        rows.append(_zone_row(case, "zorgzones cluster_zones (Ward + band repair)", seconds, score, len(units)))
+        rows.append(_zone_row(case, "zorgzones cluster_zones (Ward + band repair + compactness polish)", seconds, score,
+                              len(units)))
+        seconds, (plan, score) = timed(lambda: cluster_zones(units, profiles=profiles, min_population=low,
+                                                             max_population=high, seed=0, polish_passes=0))
+        rows.append(_zone_row(case, "zorgzones cluster_zones without polish", seconds, score, len(units)))
         seconds, results = timed(lambda: generate_plans(units, min_population=low, max_population=high, seed=0))
         plan = results[0][0]
         rows.append(_zone_row(case, "zorgzones generate_plans (plan generate)", seconds,

@@ -182,6 +182,9 @@ def test_cluster_zones_stay_in_band_and_inside_regions():
     assert again.equals(plan)
     stripes = Plan.from_assignment(pd.Series(units["col"].astype(str).to_numpy(), index=units.index), level="mixed")
     assert score["within_zone_variance"] < within_zone_variance(profiles, stripes.assignment)
+    rough, rough_score = cluster_zones(units, profiles=profiles, min_population=90_000, max_population=130_000, seed=0,
+                                       polish_passes=0)
+    assert rough_score["zones_out_of_band"] == 0 and rough_score["mean_polsby_popper"] <= score["mean_polsby_popper"]
 
 
 def test_cluster_zones_keep_an_oversize_unit_alone():

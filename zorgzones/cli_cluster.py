@@ -11,8 +11,8 @@ import pandas as pd
 from zorgzones.cli_common import add_data_dir, add_json, print_json, progress_enabled
 from zorgzones.cli_plan import load_plan, load_units
 from zorgzones.errors import ValidationError
-from zorgzones.settings import (BAND_PRESETS, CLUSTER_SEED, DEFAULT_BAND, HOTSPOT_ALPHA, HOTSPOT_PERMUTATIONS, LEVELS,
-                                TYPOLOGY_INDICATORS, TYPOLOGY_K_RANGE)
+from zorgzones.settings import (BAND_PRESETS, CLUSTER_SEED, CLUSTER_ZONE_POLISH_PASSES, DEFAULT_BAND, HOTSPOT_ALPHA,
+                                HOTSPOT_PERMUTATIONS, LEVELS, TYPOLOGY_INDICATORS, TYPOLOGY_K_RANGE)
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 PLAN_SUFFIXES = (".csv", ".xlsx", ".gpkg")
@@ -79,6 +79,8 @@ def register(subparsers) -> None:
     zones.add_argument("--indicator", action="append", default=[], metavar="KEY", help="add an indicator (repeatable)")
     zones.add_argument("--only", action="store_true", help="use only the --indicator keys")
     zones.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
+    zones.add_argument("--polish-passes", type=int, default=CLUSTER_ZONE_POLISH_PASSES,
+                       help=f"passes of compactness moves after the band repair (0 = none; default {CLUSTER_ZONE_POLISH_PASSES})")
     zones.set_defaults(func=run_zones)
 
 
@@ -236,7 +238,8 @@ def run_zones(args) -> int:
     values = need_indicators(units, services=services, indicators=_indicators(args))
     profiles, _ = standardise(values.drop(columns="age_estimated"))
     plan, score = cluster_zones(units, profiles=profiles, min_population=low, max_population=high, respect=args.respect,
-                                linkage=args.linkage, island_policy=args.island_policy, seed=args.seed)
+                                linkage=args.linkage, island_policy=args.island_policy, seed=args.seed,
+                                polish_passes=args.polish_passes)
     compared = None
     if plan_in is not None:  # the same yardstick for the plan given, on the same units and band
         if not units.index.isin(plan_in.assignment.index).all():

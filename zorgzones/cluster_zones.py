@@ -14,10 +14,11 @@ from threadpoolctl import threadpool_limits
 
 from zorgzones.adjacency import ISLAND_POLICIES, UnitGraph, unit_graph
 from zorgzones.errors import Report
-from zorgzones.partition import Bisector
+from zorgzones.partition import Bisector, LocalSearch
 from zorgzones.plan_metrics import MetricContext, finish_metrics, plan_summary
 from zorgzones.regionalize import zone_counts
-from zorgzones.settings import CLUSTER_SEED, CLUSTER_THREADS, CLUSTER_ZONE_OVERSPLIT, DEFAULT_BAND, TYPOLOGY_INDICATORS
+from zorgzones.settings import (CLUSTER_SEED, CLUSTER_THREADS, CLUSTER_ZONE_OVERSPLIT, CLUSTER_ZONE_POLISH_PASSES,
+                                DEFAULT_BAND, TYPOLOGY_INDICATORS)
 from zorgzones.typology import need_indicators, standardise
 from zorgzones.zones import Plan, require_projected
 
@@ -206,7 +207,7 @@ def cluster_zones(units: gpd.GeoDataFrame, *, profiles: pd.DataFrame | None = No
                   indicators: tuple = TYPOLOGY_INDICATORS, min_population: float | None = DEFAULT_BAND[0],
                   max_population: float | None = DEFAULT_BAND[1], respect: str = "region", linkage: str = "ward",
                   island_policy: str = "nearest", seed: int = CLUSTER_SEED, oversplit: int = CLUSTER_ZONE_OVERSPLIT,
-                  max_rounds: int = 20,
+                  polish_passes: int = CLUSTER_ZONE_POLISH_PASSES, max_rounds: int = 20,
                   name: str = "clustered", graph: UnitGraph | None = None) -> tuple[Plan, dict]:
     """A plan of contiguous zones of units with alike need, inside [min_population, max_population].
 
@@ -214,7 +215,8 @@ def cluster_zones(units: gpd.GeoDataFrame, *, profiles: pd.DataFrame | None = No
     ``indicators`` with ``services``, standardised). Units above the maximum are kept as their own flagged zone; each
     connected part of the rest (split at region, or province, borders: zones never cross them) is clustered into
     ``oversplit`` x (population / mid-band) clusters with the adjacency as connectivity, then repaired into the band
-    (see ``METHOD_NOTE`` and ``_Repair``). Returns the plan and a score dict (plan_summary figures, zones out of band, non-contiguous
+    (see ``METHOD_NOTE`` and ``_Repair``); last, ``polish_passes`` passes of partition.LocalSearch move boundary
+    units for compactness without leaving the band or breaking contiguity (0 = none). Returns the plan and a score dict (plan_summary figures, zones out of band, non-contiguous
     zones, ``within_zone_variance``). Deterministic for a ``seed`` (it drives the repair's spanning trees).
     """
     require_projected(units)
@@ -223,6 +225,8 @@ def cluster_zones(units: gpd.GeoDataFrame, *, profiles: pd.DataFrame | None = No
         check.problem(f"band [{min_population}, {max_population}]; expected 0 < min <= max (both given)")
     if respect not in RESPECT:
         check.problem(f"respect={respect!r}; expected one of {RESPECT} (zones never cross the Flanders/Brussels border)")
+    if not (isinstance(polish_passes, int) and polish_passes >= 0):
+        check.problem(f"polish_passes={polish_passes!r}; expected a whole number >= 0")
     if not (isinstance(oversplit, int) and oversplit >= 1):
         check.problem(f"oversplit={oversplit!r}; expected a whole number >= 1")
     if linkage not in LINKAGES:
@@ -238,6 +242,7 @@ def cluster_zones(units: gpd.GeoDataFrame, *, profiles: pd.DataFrame | None = No
         values = need_indicators(units, services=services, indicators=tuple(indicators))
         profiles, _ = standardise(values.drop(columns="age_estimated"))
     low, high = float(min_population), float(max_population)
+    method = METHOD_NOTE.format(linkage=linkage, respect=respect, oversplit=oversplit)
     graph = graph if graph is not None else unit_graph(units, island_policy="strict" if island_policy == "strict" else "nearest")
     neighbours = graph.allowed_edges(respect)
     pop = units["pop_total"].to_numpy(dtype=float)
@@ -261,10 +266,15 @@ def cluster_zones(units: gpd.GeoDataFrame, *, profiles: pd.DataFrame | None = No
                          f"({total:,.0f} inhabitants) cannot form zones inside the band")
         labels = _initial(sorted(part), k, z, free, linkage)
         zone[sorted(part)] = labels + zone.max() + 1
-    bisector = Bisector(free, graph.edge_length, pop, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    bisector = Bisector(free, graph.edge_length, pop, rng)
     notes += _Repair(zone, free, pop, z, low, high, fixed, bisector).run(max_rounds=max_rounds)
-    plan = _to_plan(units, graph, zone, oversize, low, high, name=name, notes=notes,
-                    method=METHOD_NOTE.format(linkage=linkage, respect=respect, oversplit=oversplit))
+    if polish_passes > 0:  # compactness: boundary moves that keep the band and contiguity (partition.LocalSearch)
+        zone = pd.factorize(zone)[0].astype(np.int64)
+        search = LocalSearch(free, graph.edge_length, pop, graph.area_m2, graph.perimeter_m, zone, low, high, fixed=oversize)
+        zone = search.run(rng, max_passes=polish_passes)
+        method += f"; then up to {polish_passes} passes of compactness moves inside the band"
+    plan = _to_plan(units, graph, zone, oversize, low, high, name=name, notes=notes, method=method)
     return plan, score_plan(units, plan, profiles, graph=graph, oversize=oversize)
 
 
