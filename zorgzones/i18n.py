@@ -240,6 +240,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_subtype": ("Soort", "Type"),
     "col_rule": ("Regel", "Rule"),
     "col_derived": ("Afgeleid", "Derived"),
+    # clustering of areas by need (typology, hot spots; French in cluster_layers._FR until i18n has French)
+    "cluster_type": ("Type {n}", "Type {n}"),
+    "cluster_untyped": ("Geen type (geen inwoners)", "No type (no inhabitants)"),
+    "cluster_types_title": ("Types van zorgnood", "Types of need"),
+    "hotspot_hot": ("Hot spot", "Hot spot"),
+    "hotspot_cold": ("Cold spot", "Cold spot"),
+    "hotspot_ns": ("Niet significant", "Not significant"),
+    "hotspot_title": ("Hot en cold spots (Gi*): {indicator}", "Hot and cold spots (Gi*): {indicator}"),
+    "lisa_title": ("LISA-clusters: {indicator}", "LISA clusters: {indicator}"),
+    "lisa_HH": ("Hoog-hoog", "High-high"),
+    "lisa_LL": ("Laag-laag", "Low-low"),
+    "lisa_HL": ("Hoog tussen laag", "High among low"),
+    "lisa_LH": ("Laag tussen hoog", "Low among high"),
+    "lisa_ns": ("Niet significant", "Not significant"),
 }
 
 
