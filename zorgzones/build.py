@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon
 
-from . import readers
+from . import readers, sectors as sector_layers
 from .bundle import BUNDLE_VERSION, write_layer
 from .catalog import Catalog, default_catalog
 from .errors import Report
@@ -300,6 +300,8 @@ LAYER_SOURCES = {
     "services": ["pharmacies", "hospitals"],
     "boundaries": ["provinces_regions"],
     "sectors": ["population_sectors", "neighbourhoods", "deelgemeenten", "antwerp_zones"],
+    "sector_points": ["statistical_sectors", "population_sectors", "population_age", "ghs_pop_100m_westflanders", "ghs_pop_1km"],
+    "sector_polygons": ["statistical_sectors"],
 }
 PATHS = {
     "osm_antwerp": ("osm_antwerp", "antwerp.osm.pbf"),
@@ -328,6 +330,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     region_area = boundaries["region"].union_all()
     steps.update()
     services = build_services(src, municipalities, region_area, report)
+    sector_points, sector_polygons = sector_layers.build_sector_demand(
+        src, sectors, {"municipality": municipalities, "deelgemeente": deelgemeenten, "neighbourhood": neighbourhoods}, region_area, report)
     steps.update()
     report.raise_if_problems()
 
@@ -338,6 +342,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     write_layer(plans, out_dir / "plans.parquet")
     write_layer(services, out_dir / "services.parquet")
     write_layer(sectors, out_dir / "sectors.parquet")
+    write_layer(sector_points, out_dir / "sector_points.parquet")
+    write_layer(sector_polygons, out_dir / "sector_polygons.parquet")
     for name, frame in boundaries.items():
         write_layer(frame, out_dir / f"boundary_{name}.parquet")
     steps.update()

@@ -15,14 +15,14 @@ from . import settings
 from .errors import DataError
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
-BUNDLE_VERSION = 2
+BUNDLE_VERSION = 3
 BUNDLE_DIR = "bundle"
 DEMO_DIR = "demo"
 
 #: Map layers (as named in credits) -> bundle layers whose sources they carry.
 CREDIT_LAYERS = {
     "units": ["units_municipality", "units_neighbourhood", "units_deelgemeente"],
-    "population": ["population_age", "sectors"],
+    "population": ["population_age", "sectors", "sector_points"],
     "plans": ["plans"],
     "services": ["services"],
     "boundaries": ["boundaries"],

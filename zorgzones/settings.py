@@ -57,3 +57,10 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("zorgzones", appauthor=False))
+
+#: Sector polygons are stored simplified to this tolerance in metres (drawing and dissolving only; demand points
+#: are computed from the full polygons).
+SECTOR_SIMPLIFY_M = 5.0
+#: Demand model of every analysis: "sector" = each statistical sector's people at its own point (population-weighted
+#: where a finer raster exists), "centroid" = a unit's whole population at one point (the model before issue 12).
+DEMAND_MODEL = "sector"
