@@ -29,11 +29,12 @@ def has_sector_demand(bundle: Bundle) -> bool:
     return True
 
 
-def demand_points(bundle: Bundle, *, level: str, model: str = DEMAND_MODEL, include_outside: bool | str = True,
+def demand_points(bundle: Bundle, *, level: str, model: str | None = None, include_outside: bool | str = True,
                   year: int | None = None) -> gpd.GeoDataFrame:
     """Where people live, as points (EPSG:31370) indexed by ``point_id``.
 
-    ``model="sector"``: one point per statistical sector (population 2022, age bands estimated from
+    ``model`` None: ``settings.DEMAND_MODEL`` ("sector") where the bundle has sector demand, else
+    "centroid" (the demo). ``"sector"``: one point per statistical sector (population 2022, age bands estimated from
     the municipality's structure, ``age_estimated``); ``"centroid"``: one point per unit of ``level``
     (:func:`zorgzones.travel.demand_points`, the model before issue 12; ``point_id`` = ``unit_id``).
     Columns: ``pop_total``, the age bands, ``unit_id`` (the unit of ``level``; None outside the
@@ -46,6 +47,9 @@ def demand_points(bundle: Bundle, *, level: str, model: str = DEMAND_MODEL, incl
     outside points, and ``model="sector"`` is refused there.
     """
     report = Report("demand points")
+    sectors = has_sector_demand(bundle)
+    if model is None:
+        model = DEMAND_MODEL if sectors else "centroid"
     if level not in LEVELS:
         report.problem(f"level is {level!r}; expected one of {', '.join(LEVELS)}")
     if model not in DEMAND_MODELS:
@@ -55,7 +59,6 @@ def demand_points(bundle: Bundle, *, level: str, model: str = DEMAND_MODEL, incl
     if include_outside not in (True, False, "belgium"):
         report.problem(f"include_outside is {include_outside!r}; expected True, False or 'belgium' (Walloon sectors, no people abroad)")
     report.raise_if_problems()
-    sectors = has_sector_demand(bundle)
     if model == "sector" and not sectors:
         raise DataError("this bundle has no sector demand (the synthetic demo, or a bundle built before version 3); "
                         "use model='centroid' or rebuild it with `zorgzones data fetch`")

@@ -264,7 +264,7 @@ def build_sector_layers(polygons: gpd.GeoDataFrame, population: pd.DataFrame, ta
                     "have no polygon and are left out of border demand")
 
     frames = [inside.assign(geometry=geometry.to_numpy()), outside.assign(geometry=outside_geometry)]
-    frames += [_foreign_cells(raster_1km, polygons, near_area, buffer_m, report)] if raster_1km is not None and os.path.isfile(raster_1km) else []
+    frames += [_foreign_cells(raster_1km, polygons, region_area, near_area, buffer_m, report)] if raster_1km is not None and os.path.isfile(raster_1km) else []
     result = pd.concat(frames, ignore_index=True)
     result["nis_2022"] = pop_2022["nis"].reindex(result["sector_id"]).to_numpy()
     national = age_shares(statbel.assign(country="BE"), "country").iloc[0]
@@ -285,16 +285,21 @@ def build_sector_layers(polygons: gpd.GeoDataFrame, population: pd.DataFrame, ta
     return result, kept
 
 
-def _foreign_cells(path, polygons: gpd.GeoDataFrame, near_area, buffer_m: float, report: Report) -> pd.DataFrame:
-    """Populated GHS-POP cells whose centre lies outside every Belgian sector and within ``buffer_m`` of the region."""
+def _foreign_cells(path, polygons: gpd.GeoDataFrame, region_area, near_area, buffer_m: float, report: Report) -> pd.DataFrame:
+    """Populated GHS-POP cells whose centre lies outside every Belgian sector (and the region) and within ``buffer_m`` of the region."""
     cells = raster_demand_points(path)
     x, y = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
     cells = cells[shapely.contains_xy(near_area, x, y)]
-    in_belgium = polygons.sindex.query(cells.geometry.to_numpy(), predicate="within")[0]
-    foreign = cells[~np.isin(np.arange(len(cells)), in_belgium)]
-    footprint = raster_footprint(path)
-    abroad = shapely.difference(near_area, shapely.union_all(polygons.geometry.to_numpy()))
-    covered = shapely.area(shapely.intersection(abroad, footprint)) / max(shapely.area(abroad), 1.0)
+    in_belgium = np.isin(np.arange(len(cells)), polygons.sindex.query(cells.geometry.to_numpy(), predicate="within")[0])
+    in_belgium |= shapely.contains_xy(region_area, cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy())  # the two borders differ by metres
+    foreign = cells[~in_belgium]
+    # share of the foreign border strip the raster covers, sampled on a 1 km grid (a union of every sector takes seconds)
+    x0, y0, x1, y1 = shapely.bounds(near_area)
+    gx, gy = (a.ravel() for a in np.meshgrid(np.arange(x0, x1, 1000.0), np.arange(y0, y1, 1000.0)))
+    strip = shapely.contains_xy(near_area, gx, gy) & ~shapely.contains_xy(region_area, gx, gy)
+    gx, gy = gx[strip], gy[strip]
+    abroad = ~np.isin(np.arange(len(gx)), polygons.sindex.query(shapely.points(gx, gy), predicate="within")[0])
+    covered = shapely.contains_xy(raster_footprint(path), gx[abroad], gy[abroad]).mean() if abroad.any() else 1.0
     report.note(f"border demand: {len(foreign):,} GHS-POP 1 km cells beyond the national border within {buffer_m / 1000:g} km "
                 f"({foreign['pop_total'].sum():,.0f} inhabitants, 2020 estimate); the raster covers {covered:.0%} of that foreign border strip")
     return pd.DataFrame({"sector_id": "ghs1km:" + foreign.index.astype(str), "pop_total": foreign["pop_total"].to_numpy(dtype=np.float64),
