@@ -91,6 +91,13 @@ def demand_points(bundle: Bundle, *, level: str, model: str | None = None, inclu
     return points[[*DEMAND_COLUMNS[:1], *AGE_COLUMNS, *DEMAND_COLUMNS[1:], "geometry"]]
 
 
+def _aligned(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``values`` as floats in ``index`` order (NaN where missing), without a reindex when already aligned."""
+    if values.index.equals(index):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_groups: int, quantiles) -> np.ndarray:
     """Per group, the smallest value whose cumulative weight share reaches each quantile (inverted CDF, no interpolation).
 
@@ -142,8 +149,9 @@ def aggregate_to_units(values: pd.DataFrame, points: pd.DataFrame, *, level: str
         report.problem(f"points lack column {column!r}; build them with zorgzones.demand.demand_points")
     if isinstance(weights, str) and weights not in points.columns:
         report.problem(f"weights column {weights!r} not in points; columns are {list(points.columns)}")
-    if not values.index.isin(points.index).all():
-        report.problem(f"values has {int((~values.index.isin(points.index)).sum())} point id(s) not in points")
+    unknown = 0 if values.index.equals(points.index) else int((points.index.get_indexer(values.index) < 0).sum())
+    if unknown:
+        report.problem(f"values has {unknown} point id(s) not in points")
     if max_minutes is not None and not (np.isfinite(max_minutes) and max_minutes >= 0):
         report.problem(f"max_minutes is {max_minutes!r}; expected a non-negative number of minutes")
     report.raise_if_problems()
@@ -164,7 +172,7 @@ def aggregate_to_units(values: pd.DataFrame, points: pd.DataFrame, *, level: str
     result["n_points"] = np.bincount(codes, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         if time_column in values.columns:
-            t = values[time_column].reindex(points.index).to_numpy(dtype=np.float64)[keep]
+            t = _aligned(values[time_column], points.index)[keep]
             reached = np.isfinite(t)
             within = np.bincount(codes[reached], weights=w[reached], minlength=n)
             result["travel_min_mean"] = np.bincount(codes[reached], weights=(w * t)[reached], minlength=n) / within
@@ -175,7 +183,7 @@ def aggregate_to_units(values: pd.DataFrame, points: pd.DataFrame, *, level: str
                 result["pop_beyond"] = np.bincount(codes, weights=w * beyond, minlength=n)
                 result["share_beyond"] = result["pop_beyond"] / population
         if ratio_column in values.columns:
-            r = values[ratio_column].reindex(points.index).to_numpy(dtype=np.float64)[keep]
+            r = _aligned(values[ratio_column], points.index)[keep]
             weighted = np.where(w > 0, w * r, 0.0)
             result["supply_per_1000"] = 1000.0 * np.bincount(codes, weights=weighted, minlength=n) / population
     return result
