@@ -129,8 +129,9 @@ def test_demo_bundle_has_centroid_demand_only(demo_bundle):
     assert points["pop_total"].sum() == units["pop_total"].sum() and points["inside_region"].all()
     with pytest.raises(DataError, match="no sector demand"):
         demand.demand_points(demo_bundle, level="municipality", model="sector")
-    with pytest.raises(ValidationError, match="level"):
-        demand.demand_points(demo_bundle, level="province")
+    with pytest.raises(ValidationError, match="level") as error:
+        demand.demand_points(demo_bundle, level="province", year=2021, include_outside="abroad")
+    assert len(error.value.problems) == 3  # every problem at once
 
 
 # --------------------------------------------------------------------------- real data
