@@ -1,4 +1,4 @@
-"""Demand points for every analysis (sectors or unit centroids) and their aggregation to units."""
+"""Demand points (sectors or unit centroids) and their aggregation to units."""
 
 from __future__ import annotations
 

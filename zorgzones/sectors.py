@@ -1,4 +1,4 @@
-"""Statistical-sector polygons and demand points, inside the region and across its borders."""
+"""Statistical-sector polygons and demand points, in and around the region."""
 
 from __future__ import annotations
 
