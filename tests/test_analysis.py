@@ -17,6 +17,7 @@ from zorgzones.analysis_gaps import GapsRequest, SiteRequest, run_gaps, run_site
 from zorgzones.bundle import Bundle
 from zorgzones.cli import main
 from zorgzones.errors import ValidationError
+from zorgzones.sectors import AGE_COLUMNS
 from zorgzones.zones import Plan
 
 #: Straight-line minutes per km (detour x speed): car 1.95, walk 15.
@@ -34,6 +35,10 @@ def tiny_bundle(services: gpd.GeoDataFrame | None = None) -> Bundle:
                              index=pd.Index(ids, name="unit_id"),
                              geometry=[box(150_000 + i * 1000, 170_000, 151_000 + i * 1000, 171_000) for i in range(3)],
                              crs=settings.WORKING_CRS)
+    for column in AGE_COLUMNS:  # every age band the demand layer carries; 65+ and 80+ as above
+        if column not in units.columns:
+            units[column] = 0
+    units["age_estimated"] = False
     if services is None:
         services = gpd.GeoDataFrame({"service_type": ["pharmacy", "hospital", "pharmacy"], "name": ["A", "H", "closed"],
                                      "capacity": [np.nan, 100.0, 5.0], "active": [True, True, False],

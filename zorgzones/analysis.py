@@ -20,7 +20,8 @@ from . import settings
 from .access_summary import service_supply, target_population
 from .accessibility import nearest_service
 from .errors import ValidationError
-from .travel import demand_points, population_weighted_points, raster_demand_points, straight_line_costs
+from .demand import demand_points, has_sector_demand
+from .travel import raster_demand_points, straight_line_costs
 from .zones import Plan
 
 Progress = Callable[[str], None]
@@ -35,7 +36,11 @@ def _quiet(_: str) -> None:
 
 @dataclass
 class Demand:
-    """Where the target population is: points, their population and the unit each belongs to."""
+    """Where the target population is: points, their population and the unit each belongs to.
+
+    ``point_unit`` is missing for the people outside the region who share its services (``inside`` False): they
+    take part in catchment ratios and capacity, never in the region's figures.
+    """
 
     points: gpd.GeoDataFrame
     target_pop: pd.Series
@@ -45,15 +50,29 @@ class Demand:
     model: str
     target: str
 
+    @property
+    def inside(self) -> np.ndarray:
+        """True for the points of the region's own people."""
+        return self.point_unit.notna().to_numpy()
+
+    @property
+    def has_outside(self) -> bool:
+        return not self.inside.all()
+
 
 def e2sfca_steps(max_minutes: float) -> dict[float, float]:
     """E2SFCA steps scaled to the threshold T (settings.E2SFCA_STEP_FRACTIONS): 10/20/30 min for T = 30."""
-    return {max_minutes * fraction: weight for fraction, weight in settings.E2SFCA_STEP_FRACTIONS.items()}
+    return {round(max_minutes * fraction, 3): weight for fraction, weight in settings.E2SFCA_STEP_FRACTIONS.items()}
 
 
-def build_demand(bundle, *, level: str, target: str, model: str = settings.DEFAULT_DEMAND_MODEL,
-                 raster: str | None = None) -> Demand:
-    """Demand points of ``level`` (or the cells of a population raster) with their target population."""
+def build_demand(bundle, *, level: str, target: str, model: str | None = None, raster: str | None = None,
+                 outside: bool = True) -> Demand:
+    """Demand points of ``level`` with their target population (or the cells of a population raster).
+
+    ``model`` None: statistical sectors where the bundle has them (real bundles), else one point per unit (the
+    demo); see :func:`zorgzones.demand.demand_points`. With ``outside`` the people across the border named by
+    settings.OUTSIDE_DEMAND are added (their ``point_unit`` is missing).
+    """
     if level == "raster":
         units = bundle.units("municipality")
         if settings.TARGET_PRESETS.get(target) != {"pop_total": 1.0}:
@@ -66,17 +85,29 @@ def build_demand(bundle, *, level: str, target: str, model: str = settings.DEFAU
         cells = cells[keep]
         return Demand(cells, cells["pop_total"].astype(float).rename("target_pop"), cell_unit[keep], units,
                       "raster", "raster", target)
+    problems = []
     if level not in settings.LEVELS:
-        raise ValidationError("demand", [f"level {level!r} is unknown; expected one of {[*settings.LEVELS, 'raster']}"])
-    if model not in settings.DEMAND_MODELS:
-        raise ValidationError("demand", [f"demand model {model!r} is unknown; expected one of {settings.DEMAND_MODELS}"])
-    units = bundle.units(level)
-    if level == "municipality" and bundle.has_layer("units_neighbourhood"):
-        points = population_weighted_points(units, bundle.units("neighbourhood"), unit_column="municipality_id")
-    else:
-        points = demand_points(units)
-    return Demand(points, target_population(units, target=target), pd.Series(units.index, index=units.index, name="unit_id"),
-                  units, level, model, target)
+        problems.append(f"level {level!r} is unknown; expected one of {[*settings.LEVELS, 'raster']}")
+    if model is not None and model not in settings.DEMAND_MODELS:
+        problems.append(f"demand model {model!r} is unknown; expected one of {', '.join(settings.DEMAND_MODELS)}")
+    if model == "sector" and not has_sector_demand(bundle):
+        problems.append("this bundle has no statistical-sector demand (the synthetic demo, or a bundle built before "
+                        "version 3): use the centroid model or rebuild the bundle with `zorgzones data fetch`")
+    if problems:
+        raise ValidationError("demand", problems)
+    model = model or ("sector" if has_sector_demand(bundle) else "centroid")
+    points = demand_points(bundle, level=level, model=model, include_outside=settings.OUTSIDE_DEMAND if outside else False)
+    point_unit = points["unit_id"].where(points["inside_region"].astype(bool))
+    return Demand(points, target_population(points, target=target), point_unit.rename("unit_id"), bundle.units(level),
+                  level, model, target)
+
+
+def ratio_supply(demand: Demand, services: Services) -> pd.Series:
+    """Capacity that takes part in catchment ratios: every service when the people across the border are in the
+    demand, else only the services inside the region (their capacity would go to border residents alone)."""
+    if demand.has_outside:
+        return services.supply
+    return services.supply[services.inside.reindex(services.supply.index).to_numpy()]
 
 
 def _bundle_file(bundle, value: str, what: str) -> Path:

@@ -24,6 +24,7 @@ from .analysis import (
     e2sfca_steps,
     nearest_times,
     prepare_services,
+    ratio_supply,
     unit_zones,
 )
 from .errors import Report
@@ -49,7 +50,7 @@ class AccessRequest:
     raster: str = "ghs_pop_100m_westflanders"
     include_inactive: bool = False
     provinces: tuple[str, ...] = ()
-    demand_model: str = settings.DEFAULT_DEMAND_MODEL
+    demand_model: str | None = None
 
     def resolved(self) -> AccessRequest:
         """Every None filled from the service type's defaults; every problem of the request listed at once."""
@@ -140,11 +141,8 @@ def _costs(request: AccessRequest, bundle, demand: Demand, services: Services, n
 
 
 def supply_ratio(request: AccessRequest, costs: pd.DataFrame, demand: Demand, services: Services) -> pd.Series:
-    """Catchment supply per demand unit per point; services outside the region take part only when the demand
-    includes the people outside it (otherwise their capacity would go to border residents alone)."""
-    supply = services.supply
-    if not demand.points.get("inside_region", pd.Series(True, index=demand.points.index)).eq(False).any():
-        supply = supply[services.inside.reindex(supply.index).to_numpy()]
+    """Catchment supply per demand unit per point (see :func:`zorgzones.analysis.ratio_supply` for which services)."""
+    supply = ratio_supply(demand, services)
     catchment = Catchment.from_costs(costs, demand.target_pop.index, supply.index, validate=False)
     if request.method == "2sfca":
         return catchment.two_step_fca(demand.target_pop, supply, max_cost=request.max_minutes)
@@ -167,8 +165,8 @@ def run_access(bundle, request: AccessRequest, *, plan: Plan | None = None, serv
     progress("demand")
     demand, costs = _costs(request, bundle, demand, prepared, notes)
     progress("costs")
-    per_point = pd.DataFrame({"unit_id": demand.point_unit.to_numpy(), "target_pop": demand.target_pop.to_numpy()},
-                             index=demand.points.index)
+    per_point = pd.DataFrame({"unit_id": demand.point_unit.to_numpy(dtype=object), "inside_region": demand.inside,
+                              "target_pop": demand.target_pop.to_numpy()}, index=demand.points.index)
     per_point = per_point.join(nearest_times(demand.points, prepared.points, costs, mode=request.mode,
                                              reach=request.reach_minutes)
                                if request.engine == "straight" else
@@ -177,21 +175,23 @@ def run_access(bundle, request: AccessRequest, *, plan: Plan | None = None, serv
         ratio = supply_ratio(request, costs, demand, prepared)
         per_point["supply_per_demand"] = ratio
         per_point["supply_per_1000"] = per_1000(ratio)
-        if not prepared.inside.all():
-            notes.append("services outside the region count for travel times; for supply ratios only with the people "
-                         "across the border in the demand")
+        if not prepared.inside.all() and not demand.has_outside:
+            notes.append("services outside the region count for travel times, not for supply ratios (the people "
+                         "across the border are not in the demand)")
     per_point["beyond_T"] = ~(per_point["nearest_cost"] <= request.max_minutes)
     per_point.index.name = "point_id"
     progress("measures")
     T = request.max_minutes
-    region = summarise_access(per_point, demand.target_pop, max_minutes=T).iloc[0]
+    inside = demand.inside  # the region's figures are about its own people
+    region = summarise_access(per_point[inside], demand.target_pop[inside], max_minutes=T).iloc[0]
     region_ratio = region.get("supply_per_1000")
-    report_points = per_point
+    report_points = per_point[inside]
     selection = None
     if selected is not None:
-        keep = demand.point_unit.map(selected).fillna(False).astype(bool).to_numpy()
-        report_points = per_point[keep]
-        selection = summarise_access(report_points, demand.target_pop[keep], max_minutes=T, region_ratio=region_ratio).iloc[0]
+        keep = report_points["unit_id"].map(selected).fillna(False).astype(bool).to_numpy()
+        report_points = report_points[keep]
+        selection = summarise_access(report_points, demand.target_pop.loc[report_points.index], max_minutes=T,
+                                     region_ratio=region_ratio).iloc[0]
     by_unit = summarise_access(report_points, demand.target_pop.loc[report_points.index],
                                report_points["unit_id"].rename("unit_id"), max_minutes=T, region_ratio=region_ratio)
     by_zone = None

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
+from .access_summary import target_population
 from .accessibility import two_step_fca
 from .analysis import (
     Demand,
@@ -20,6 +21,7 @@ from .analysis import (
     build_demand,
     nearest_times,
     prepare_services,
+    ratio_supply,
     unit_zones,
 )
 from .coverage import (
@@ -54,7 +56,7 @@ class GapsRequest:
     min_services: int = settings.OVERLAP_MIN_SERVICES
     population_per_capacity: float | None = None
     include_inactive: bool = False
-    demand_model: str = settings.DEFAULT_DEMAND_MODEL
+    demand_model: str | None = None
 
     def resolved(self) -> GapsRequest:
         kind = settings.service_type_defaults(self.service_type)
@@ -195,8 +197,7 @@ def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services
                              index=demand.points.index)
     per_point = per_point.join(nearest_times(demand.points, prepared.points, costs, mode=request.mode, reach=T))
     per_point["pop_beyond"] = per_point["target_pop"].where(per_point["services_within"] == 0, 0.0)
-    inside = prepared.supply[prepared.inside.reindex(prepared.supply.index).to_numpy()]
-    ratio = two_step_fca(costs, demand.target_pop, inside, max_cost=T)
+    ratio = two_step_fca(costs, demand.target_pop, ratio_supply(demand, prepared), max_cost=T)
     per_point["supply_within_per_1000"] = ratio.to_numpy(dtype=float) * 1000.0
     units = points_to_units(per_point, demand.point_unit, min_services=request.min_services)
     units = units.reindex(demand.units.index)
@@ -234,7 +235,7 @@ def zone_benchmark(bundle, plan: Plan, target: str, services: Services) -> pd.Da
     level = plan.level if plan.level in settings.LEVELS else "municipality"
     units = bundle.units(level)
     units = units[units.index.isin(plan.assignment.index)]
-    demand = build_demand(bundle, level=level, target=target).target_pop.reindex(units.index)
+    demand = target_population(units, target=target)
     inside = services.supply[services.inside.reindex(services.supply.index).to_numpy()]
     bench = benchmark_table(demand.astype(float), inside, unit_zone=plan.assignment.reindex(units.index),
                             service_unit=service_units(services.points.loc[inside.index], units), unit_region=units["region"])

@@ -16,6 +16,7 @@ import pandas as pd
 from shapely.geometry import MultiPolygon
 
 from . import readers
+from . import sectors as sector_layers
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
 from .bundle import BUNDLE_VERSION, write_layer
@@ -336,6 +337,8 @@ LAYER_SOURCES = {
     "services": ["pharmacies", "hospitals"],
     "boundaries": ["provinces_regions"],
     "sectors": ["population_sectors", "neighbourhoods", "deelgemeenten", "antwerp_zones"],
+    "sector_points": ["statistical_sectors", "population_sectors", "population_age", "ghs_pop_100m_westflanders", "ghs_pop_1km"],
+    "sector_polygons": ["statistical_sectors"],
 }
 PATHS = {
     "osm_antwerp": ("osm_antwerp", "antwerp.osm.pbf"),
@@ -366,6 +369,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     region_area = boundaries["region"].union_all()
     steps.update()
     services = build_services(src, municipalities, region_area, report)
+    sector_points, sector_polygons = sector_layers.build_sector_demand(
+        src, sectors, {"municipality": municipalities, "deelgemeente": deelgemeenten, "neighbourhood": neighbourhoods}, region_area, report)
     steps.update()
     report.raise_if_problems()
 
@@ -376,6 +381,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     write_layer(plans, out_dir / "plans.parquet")
     write_layer(services, out_dir / "services.parquet")
     write_layer(sectors, out_dir / "sectors.parquet")
+    write_layer(sector_points, out_dir / "sector_points.parquet")
+    write_layer(sector_polygons, out_dir / "sector_polygons.parquet")
     for name, frame in boundaries.items():
         write_layer(frame, out_dir / f"boundary_{name}.parquet")
     steps.update()

@@ -25,7 +25,7 @@ DEMO_DIR = "demo"
 #: Map layers (as named in credits) -> bundle layers whose sources they carry.
 CREDIT_LAYERS = {
     "units": ["units_municipality", "units_neighbourhood", "units_deelgemeente"],
-    "population": ["population_age", "sectors"],
+    "population": ["population_age", "sectors", "sector_points"],
     "plans": ["plans"],
     "services": ["services"],
     "boundaries": ["boundaries"],

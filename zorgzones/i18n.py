@@ -254,6 +254,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "lisa_HL": ("Hoog tussen laag", "High among low"),
     "lisa_LH": ("Laag tussen hoog", "Low among high"),
     "lisa_ns": ("Niet significant", "Not significant"),
+    # sector demand (issue 12)
+    "demand_model": ("Waar mensen wonen", "Where people live"),
+    "demand_sector": ("Statistische sectoren", "Statistical sectors"),
+    "demand_centroid": ("Eén punt per gebied", "One point per area"),
+    "outside_demand": ("Inwoners tot {km} km buiten de regio delen de voorzieningen", "People up to {km} km outside the region share the services"),
+    "travel_min_mean": ("Gemiddelde reistijd (min)", "Mean travel time (min)"),
+    "travel_min_p50": ("Mediane reistijd (min)", "Median travel time (min)"),
+    "travel_min_p90": ("Reistijd van de 90% dichtstbijzijnden (min)", "Travel time of the nearest 90% (min)"),
+    "pop_beyond": ("Inwoners verder dan {t} min", "Inhabitants beyond {t} min"),
+    "share_beyond": ("Aandeel verder dan {t} min", "Share beyond {t} min"),
+    "sector_estimates": ("Schatting: leeftijdsgroepen per sector volgen de leeftijdsopbouw van de gemeente; inwoners over de "
+                         "landsgrens zijn een GHS-POP-schatting (2020).",
+                         "Estimate: age bands per sector follow the municipality's age structure; people across the national "
+                         "border are a GHS-POP estimate (2020)."),
 }
 
 

@@ -117,9 +117,16 @@ GAUSSIAN_SIGMA_FRACTION = 0.5
 #: Accessibility measures the analysis layer knows; e2sfca is the default (distance decay within the catchment).
 ACCESS_METHODS = ("nearest", "2sfca", "e2sfca", "gaussian")
 DEFAULT_ACCESS_METHOD = "e2sfca"
-#: How demand is placed: "centroid" = one population-weighted point per unit.
-DEMAND_MODELS = ("centroid",)
-DEFAULT_DEMAND_MODEL = "centroid"
+#: Demand models: "sector" = each statistical sector's people at its own point (population-weighted where a finer
+#: raster exists), "centroid" = a unit's whole population at one point (kept for comparison).
+DEMAND_MODELS = ("sector", "centroid")
+#: Every analysis places people by sector where the bundle has sector points (real bundles), else by unit (the demo).
+DEFAULT_DEMAND_MODEL = "sector"
+#: People outside the region who share its services in catchment ratios: "belgium" = the Walloon sectors within
+#: BORDER_BUFFER_M (the services across the border in the bundle are Belgian; Dutch, French and German services are
+#: not loaded, so counting foreign people would make them use Belgian capacity only: Maasland 0.43x the regional
+#: supply instead of ~0.9x); True = also GHS-POP cells abroad; False = nobody (the model before sector demand).
+OUTSIDE_DEMAND = "belgium"
 #: Nearest-service search stops here (minutes); farther is reported as "no service in reach".
 NEAREST_SEARCH_MAX_MINUTES = 240.0
 #: Overlap: a person within T of at least this many services of one type is "duplicated" coverage.
@@ -150,6 +157,10 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("zorgzones", appauthor=False))
+
+#: Sector polygons are stored simplified to this tolerance in metres (drawing and dissolving only; demand points
+#: are computed from the full polygons).
+SECTOR_SIMPLIFY_M = 5.0
 
 # -- clustering of areas by need (typology, hot spots, clustering-based zones) ----------------------------------
 #: Indicators of the need typology by default: ageing, informal care, density, and travel/2SFCA supply per service.
