@@ -162,3 +162,43 @@ def test_cli_gaps_site_and_export_equal_the_functions(tmp_path, capsys, demo_bun
     cli_site = _cli_json(["site", "--data-dir", str(tmp_path), "--p", "2", "--method", "greedy"], capsys)
     api_site = run_site(demo_bundle, SiteRequest(p=2, method="greedy"), gaps=api)
     assert cli_site["sites"] == api_site.result.sites and cli_site["value"] == pytest.approx(api_site.result.value)
+
+
+# --------------------------------------------------------------------------- people where they live (real data)
+
+
+@pytest.mark.slow
+def test_sector_demand_ranks_the_people_beyond_reach(bundle):
+    """Walk 10 min to an active pharmacy in province Antwerp: Kapellen-Centrum (12,002 people, pharmacies inside) has
+    about a third of its people beyond reach and is no longer the top gap; the top gaps are mostly beyond reach; the
+    province's share beyond T equals an independent nearest-neighbour count on the sector points."""
+    from scipy.spatial import cKDTree
+
+    result = run_gaps(bundle, GapsRequest(level="neighbourhood", provinces=("10000",)))
+    assert result.demand.model == "sector" and result.request.mode == "walk" and result.request.max_minutes == 10
+    units = result.units
+    kapellen = units[units["name"].str.startswith("Kapellen-Centrum")].iloc[0]
+    assert kapellen["target_pop"] == 12_002 and 3_000 < kapellen["pop_beyond"] < 4_500
+    top = result.ranked_gaps.head(10)
+    assert kapellen.name not in top.index and (top["share_beyond"] >= 0.5).sum() >= 8
+    # independent check: every sector's people at its point, straight line x 1.2 at 4.8 km/h <= 10 min
+    points = bundle.layer("sector_points")
+    points = points[points["inside_region"] & points["municipality_id"].isin(
+        bundle.units("municipality").query("province_id == '10000'").index)]
+    pharmacies = bundle.services("pharmacy", active_only=True)
+    distance, _ = cKDTree(np.column_stack([pharmacies.geometry.x, pharmacies.geometry.y])).query(
+        np.column_stack([points.geometry.x, points.geometry.y]))
+    beyond = points["pop_total"].to_numpy()[distance * 1.2 / 80.0 > 10.0].sum() / points["pop_total"].sum()
+    assert result.summary()["share_beyond"] == pytest.approx(beyond, abs=0.01)
+
+
+@pytest.mark.slow
+def test_border_zones_are_not_inflated_by_services_across_the_border(bundle):
+    """Walloon pharmacies near Zuid-Oost-Limburg are shared with the Walloon people around them: elz54 near the
+    regional supply (it was 6.8x with its border residents alone), no municipality above 3x (Herstappe was 348x)."""
+    from zorgzones.zones import load_plan
+
+    zones = run_access(bundle, AccessRequest(), plan=load_plan(bundle, "elz")).by_zone
+    assert 0.7 < zones.loc["elz54", "ratio_to_region"] < 1.3
+    municipalities = run_access(bundle, AccessRequest(level="municipality")).by_unit
+    assert municipalities["ratio_to_region"].max() < 3.0
