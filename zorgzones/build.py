@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon
 
-from . import readers
+from . import population, readers
 from .bundle import BUNDLE_VERSION, write_layer
 from .catalog import Catalog, default_catalog
 from .errors import Report
@@ -300,6 +300,10 @@ LAYER_SOURCES = {
     "services": ["pharmacies", "hospitals"],
     "boundaries": ["provinces_regions"],
     "sectors": ["population_sectors", "neighbourhoods", "deelgemeenten", "antwerp_zones"],
+    "population_years": ["population_history", "population_sectors", "population_age", "population_projections",
+                         "statistical_sectors", "municipalities_2019_2024"],
+    "population_projection": ["population_projections"],
+    "sector_population": ["population_sectors"],
 }
 PATHS = {
     "osm_antwerp": ("osm_antwerp", "antwerp.osm.pbf"),
@@ -329,6 +333,7 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     steps.update()
     services = build_services(src, municipalities, region_area, report)
     steps.update()
+    population_layers = population.build_population_layers(src, long, crosswalk, report)
     report.raise_if_problems()
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -338,6 +343,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     write_layer(plans, out_dir / "plans.parquet")
     write_layer(services, out_dir / "services.parquet")
     write_layer(sectors, out_dir / "sectors.parquet")
+    for name, frame in population_layers.items():
+        write_layer(frame, out_dir / f"{name}.parquet")
     for name, frame in boundaries.items():
         write_layer(frame, out_dir / f"boundary_{name}.parquet")
     steps.update()

@@ -33,11 +33,14 @@ def register(subparsers) -> None:
             parser.add_argument("--min-population", type=float, default=None)
             parser.add_argument("--max-population", type=float, default=None)
         parser.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
+        parser.add_argument("--year", type=int, default=None,
+                            help="population of this year: observed (Statbel) up to 2022, Planning Bureau projection after")
 
     validate = commands.add_parser("validate", help="check a plan; exit 0 valid, 1 findings, 2 unusable input")
     validate.add_argument("plan", help=f"plan file ({', '.join(PLAN_SUFFIXES)}) or a bundle plan name such as elz")
     common(validate)
     validate.add_argument("--allow-cross-region", action="store_true")
+    validate.add_argument("--years", default=None, help="also check the band in each year of a range, e.g. 2022-2040")
     validate.set_defaults(func=run_validate)
 
     metrics = commands.add_parser("metrics", help="zone metrics of a plan")
@@ -104,8 +107,14 @@ def load_units(args, level: str):
             units = units.to_crs(WORKING_CRS)
         units[args.unit_id] = units[args.unit_id].astype(str)
         units = units.set_index(args.unit_id).rename_axis("unit_id")
+    elif getattr(args, "year", None) is not None:
+        from zorgzones.population import units_for_year
+
+        units = units_for_year(_bundle(args), level, args.year)
     else:
         units = _bundle(args).units(level)
+    if args.units is not None and getattr(args, "year", None) is not None:
+        raise ValidationError("year", ["--year needs the bundle's units (population by year); drop --units or --year"])
     if args.region:
         region = units["region"] if "region" in units else pd.Series(np.where(units.index.str.startswith("21"), "brussels", "flanders"), index=units.index)
         units = units[region == args.region]
@@ -125,6 +134,15 @@ def _band(args, plan: Plan | None):
 def _restrict(plan: Plan, units) -> Plan:
     """With --region, keep only the plan's units of that region."""
     return plan.with_assignment(plan.assignment[plan.assignment.index.isin(units.index)])
+
+
+def _population_note(units) -> tuple[dict, str]:
+    """JSON entry and text line naming the population year and kind of ``units`` (empty without --year)."""
+    if "year" not in units.attrs:
+        return {}, ""
+    a = units.attrs
+    return ({"population": {"year": a["year"], "kind": a["population_kind"], "label": a["population_label"]}},
+            f"population {a['year']}: {a['population_label']}\n")
 
 
 def _emit(args, payload: dict, text: str) -> None:
@@ -171,8 +189,28 @@ def run_validate(args) -> int:
     plan, units, low, high = _plan_units_band(args)
     report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy,
                            allow_cross_region=args.allow_cross_region)
-    _emit(args, report.to_dict(), str(report))
-    return 0 if report.ok else 1
+    extra, line = _population_note(units)
+    payload, text, in_band = report.to_dict() | extra, line + str(report), True
+    if args.years:
+        from zorgzones.population import band_by_year, parse_years, population_series, population_kind_label
+
+        if args.units is not None:
+            raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
+        bands = band_by_year(population_series(_bundle(args), plan=plan, years=parse_years(args.years)),
+                             min_population=low, max_population=high)
+        outside = bands[bands["status"] != "in band"]
+        in_band = outside.empty
+        payload["years"] = {"range": args.years, "band": [low, high],
+                            "outside": outside.replace({np.nan: None}).to_dict(orient="records")}
+        lines = [f"band {low:,.0f}-{'' if high is None else f'{high:,.0f}'} per year ({args.years}):"]
+        for year, rows in bands.groupby("year"):
+            bad = rows[rows["status"] != "in band"]
+            label = population_kind_label(rows["population_kind"].iloc[0])
+            lines.append(f"  {year} [{label}]: " + ("all zones in band" if bad.empty else
+                         ", ".join(f"{r.id} {r.name} {r.pop_total:,} ({r.status})" for r in bad.itertuples())))
+        text += "\n" + "\n".join(lines)
+    _emit(args, payload, text)
+    return 0 if report.ok and in_band else 1
 
 
 def run_metrics(args) -> int:
@@ -183,11 +221,12 @@ def run_metrics(args) -> int:
     metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
     if args.output:
         _write_table(metrics, args.output)
+    extra, line = _population_note(units)
     payload = {"plan": plan.name, "band": [low, high], "summary": plan_summary(metrics),
-               "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")}
+               "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")} | extra
     shown = ["zone_name", "n_units", "pop_total", "deviation_ideal_pct", "in_band", "contiguous", "share_65plus", "polsby_popper"]
     with pd.option_context("display.max_rows", 200, "display.width", 160):
-        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)))
+        _emit(args, payload, line + metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)))
     return 0
 
 
@@ -204,7 +243,8 @@ def run_compare(args) -> int:
     if args.output:
         _write_table(result.zones, args.output)
     moved = ", ".join(f"{r.unit_id} {r.zone_a}->{r.zone_b}" for r in result.moved.head(30).itertuples())
-    _emit(args, result.to_dict(), json.dumps(result.summary, indent=2, default=_jsonable) + f"\nmoved: {moved}")
+    extra, line = _population_note(units)
+    _emit(args, result.to_dict() | extra, line + json.dumps(result.summary, indent=2, default=_jsonable) + f"\nmoved: {moved}")
     return 0
 
 
@@ -220,7 +260,8 @@ def run_generate(args) -> int:
         print(f"generating {args.alternatives} plan(s) for {len(units)} units …", file=sys.stderr)
     results = generate_plans(units, min_population=low, max_population=high, n_zones=args.n_zones, respect=args.respect,
                              base_plan=base, seed=args.seed, n_alternatives=args.alternatives, island_policy=args.island_policy)
-    payload, lines = {"band": [low, high], "plans": []}, []
+    extra, line = _population_note(units)
+    payload, lines = {"band": [low, high], "plans": []} | extra, [line.strip()] if line else []
     best_ok = None
     for rank, (plan, score) in enumerate(results, start=1):
         report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy)
