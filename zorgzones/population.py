@@ -387,7 +387,24 @@ def population_series(bundle: Bundle, *, level: str = "municipality", plan=None,
         if unknown:
             raise ValidationError("zone", [f"plan {plan.name!r} has no zone {z!r}; zones: {', '.join(plan.zone_ids[:40])}" for z in unknown])
     parts = []
-    for year in sorted(set(years) | {POPULATION_BASE_YEAR}):
+    wanted_years = sorted(set(years) | {POPULATION_BASE_YEAR})
+    if level == "municipality":  # one grouping over all years (the layer is per municipality already)
+        names = bundle.units("municipality")["name"]
+        rows = municipalities_for_years(bundle, wanted_years)
+        key = rows["municipality_id"].map(plan.assignment) if plan is not None else rows["municipality_id"]
+        grouped = rows.assign(id=key.to_numpy()).dropna(subset=["id"]).groupby(["id", "year"])
+        frame = grouped[POPULATION_COLUMNS].sum()
+        frame["population_kind"] = grouped["population_kind"].first()
+        frame = frame.reset_index()
+        frame["name"] = [plan.zone_name(z) for z in frame["id"]] if plan is not None else frame["id"].map(names).to_numpy()
+        frame["population_estimated"] = bool(bundle.is_demo)
+        if wanted is not None:
+            missing = sorted(set(wanted) - set(frame["id"].astype(str)))
+            if missing and plan is None:
+                raise ValidationError("unit", [f"no municipality {u!r} in the bundle" for u in missing[:20]])
+            frame = frame[frame["id"].astype(str).isin(wanted)]
+        parts.append(frame)
+    for year in wanted_years if level != "municipality" else []:
         units = units_for_year(bundle, level, year)
         if plan is not None:
             zone = plan.assignment.reindex(units.index)
