@@ -69,6 +69,11 @@ def test_parse_years_and_band_by_year():
                            "population_kind": ["projection"] * 3, "pop_total": [50, 150, 350]})
     status = P.band_by_year(series, min_population=100, max_population=300)["status"].tolist()
     assert status == ["below", "in band", "above"]
+    bands = pd.DataFrame({"id": ["z"] * 6, "name": ["z"] * 6, "year": [2022, 2023, 2024, 2025, 2026, 2027],
+                          "status": ["in band", "above", "above", "in band", "above", "below"]})
+    runs = P.band_runs(bands)
+    assert runs[["status", "first_year", "last_year"]].values.tolist() == [["above", 2023, 2024], ["above", 2026, 2026],
+                                                                            ["below", 2027, 2027]]
 
 
 # -- demo ------------------------------------------------------------------------------------------------------
@@ -235,3 +240,6 @@ def test_validate_band_over_years(bundle_dir, capsys):
     outside = pd.DataFrame(payload["years"]["outside"])
     assert code == 1 and set(outside["year"]) <= set(range(2022, 2041)) and len(outside)
     assert set(outside["status"]) <= {"below", "above"}
+    runs = {(r["id"], r["status"]): (r["first_year"], r["last_year"]) for r in payload["years"]["runs"]}
+    assert runs[("elz18", "above")] == (2031, 2040)  # Kortrijk-Kuurne-Harelbeke grows past 125,000 in 2031
+    assert payload["years"]["kinds"]["observed"]["last"] == 2022

@@ -192,22 +192,25 @@ def run_validate(args) -> int:
     extra, line = _population_note(units)
     payload, text, in_band = report.to_dict() | extra, line + str(report), True
     if args.years:
-        from zorgzones.population import band_by_year, parse_years, population_series, population_kind_label
+        from zorgzones.population import band_by_year, band_runs, parse_years, population_kind_label, population_series
 
         if args.units is not None:
             raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
         bands = band_by_year(population_series(_bundle(args), plan=plan, years=parse_years(args.years)),
                              min_population=low, max_population=high)
-        outside = bands[bands["status"] != "in band"]
+        outside, runs = bands[bands["status"] != "in band"], band_runs(bands)
         in_band = outside.empty
+        kinds = bands.groupby("population_kind")["year"].agg(["min", "max"])
         payload["years"] = {"range": args.years, "band": [low, high],
+                            "kinds": {k: {"first": int(r["min"]), "last": int(r["max"]), "label": population_kind_label(k)}
+                                      for k, r in kinds.iterrows()},
+                            "runs": runs.to_dict(orient="records"),
                             "outside": outside.replace({np.nan: None}).to_dict(orient="records")}
-        lines = [f"band {low:,.0f}-{'' if high is None else f'{high:,.0f}'} per year ({args.years}):"]
-        for year, rows in bands.groupby("year"):
-            bad = rows[rows["status"] != "in band"]
-            label = population_kind_label(rows["population_kind"].iloc[0])
-            lines.append(f"  {year} [{label}]: " + ("all zones in band" if bad.empty else
-                         ", ".join(f"{r.id} {r.name} {r.pop_total:,} ({r.status})" for r in bad.itertuples())))
+        span = "; ".join(f"{r['min']}" + (f"-{r['max']}" if r["max"] != r["min"] else "") + f" {population_kind_label(k)}"
+                         for k, r in kinds.iterrows())
+        lines = [f"population band {low:,.0f}-{'' if high is None else f'{high:,.0f}'} in {args.years} ({span}):"]
+        lines += [f"  {r.id} {r.name}: {r.status} {r.first_year}" + (f"-{r.last_year}" if r.last_year != r.first_year else "")
+                  for r in runs.itertuples()] or ["  every zone stays in the band"]
         text += "\n" + "\n".join(lines)
     _emit(args, payload, text)
     return 0 if report.ok and in_band else 1

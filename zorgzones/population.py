@@ -441,3 +441,14 @@ def band_by_year(series: pd.DataFrame, *, min_population: float | None, max_popu
     above = out["pop_total"] > max_population if max_population is not None else False
     out["status"] = np.select([below, above], ["below", "above"], default="in band")
     return out
+
+
+def band_runs(bands: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive years a zone of :func:`band_by_year` spends outside the band: ``id, name, status, first_year,
+    last_year`` (one row per run, zones that stay in band are left out)."""
+    ordered = bands.sort_values(["id", "year"])
+    new_run = (ordered["status"] != ordered.groupby("id")["status"].shift()) | (ordered["year"].diff() != 1)
+    runs = ordered.assign(run=new_run.cumsum()).groupby("run").agg(
+        id=("id", "first"), name=("name", "first"), status=("status", "first"), first_year=("year", "min"),
+        last_year=("year", "max"))
+    return runs[runs["status"] != "in band"].reset_index(drop=True)
