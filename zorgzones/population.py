@@ -270,8 +270,11 @@ def check_years(bundle: Bundle, years: Iterable[int]) -> list[int]:
     asked = [int(y) for y in years]
     outside = [y for y in asked if y not in known]
     if outside:
-        raise ValidationError("year", [f"no population for {y}; the bundle covers {known[0]}-{known[-1]} "
-                                       f"(observed up to {POPULATION_BASE_YEAR}, projected after)" for y in outside])
+        cover = f"the bundle covers {known[0]}-{known[-1]} (observed up to {POPULATION_BASE_YEAR}, projected after)"
+        if len(outside) > 3:
+            raise ValidationError("year", [f"no population for {len(outside)} of the years asked "
+                                           f"({min(outside)}-{max(outside)}); {cover}"])
+        raise ValidationError("year", [f"no population for {y}; {cover}" for y in outside])
     return asked
 
 
