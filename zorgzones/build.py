@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon
 
-from . import population, readers
+from . import population_build, readers
 from .bundle import BUNDLE_VERSION, write_layer
 from .catalog import Catalog, default_catalog
 from .errors import Report
@@ -333,7 +333,7 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     steps.update()
     services = build_services(src, municipalities, region_area, report)
     steps.update()
-    population_layers = population.build_population_layers(src, long, crosswalk, report)
+    population_layers = population_build.build_population_layers(src, long, crosswalk, report)
     report.raise_if_problems()
 
     out_dir.mkdir(parents=True, exist_ok=True)
