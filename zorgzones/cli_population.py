@@ -1,4 +1,4 @@
-"""The ``zorgzones population`` command: population and ageing per zone or unit over the years."""
+"""The ``zorgzones population`` command: population and ageing over the years."""
 
 from __future__ import annotations
 
