@@ -92,6 +92,8 @@ def load_plan(source: str, args, *, level: str | None = None) -> Plan:
 
 
 def load_units(args, level: str):
+    if args.units is not None and getattr(args, "year", None) is not None:
+        raise ValidationError("year", ["--year needs the bundle's units (population by year); drop --units or --year"])
     if args.units is not None:
         import geopandas as gpd
 
@@ -113,8 +115,6 @@ def load_units(args, level: str):
         units = units_for_year(_bundle(args), level, args.year)
     else:
         units = _bundle(args).units(level)
-    if args.units is not None and getattr(args, "year", None) is not None:
-        raise ValidationError("year", ["--year needs the bundle's units (population by year); drop --units or --year"])
     if args.region:
         region = units["region"] if "region" in units else pd.Series(np.where(units.index.str.startswith("21"), "brussels", "flanders"), index=units.index)
         units = units[region == args.region]
