@@ -92,6 +92,15 @@ def test_demo_units_for_year(demo_bundle):
     assert len(info.value.problems) == 2 and "2012-2040" in str(info.value)
 
 
+def test_bundle_without_year_layers_says_how_to_rebuild(demo_bundle):
+    from zorgzones.bundle import Bundle
+    from zorgzones.errors import DataError
+
+    old = Bundle.from_frames({"synthetic": True}, {"units_municipality": demo_bundle.units("municipality")})
+    with pytest.raises(DataError, match="zorgzones data fetch"):
+        P.units_for_year(old, "municipality", 2030)
+
+
 def test_demo_series_per_zone(demo_bundle):
     plan = Plan.from_bundle(demo_bundle, "elz")
     series = P.population_series(demo_bundle, plan=plan, ids=["zbru"], years=[2015, 2022, 2040])
