@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon
 
-from . import readers
+from . import population_build, readers
 from . import sectors as sector_layers
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
@@ -339,6 +339,10 @@ LAYER_SOURCES = {
     "sectors": ["population_sectors", "neighbourhoods", "deelgemeenten", "antwerp_zones"],
     "sector_points": ["statistical_sectors", "population_sectors", "population_age", "ghs_pop_100m_westflanders", "ghs_pop_1km"],
     "sector_polygons": ["statistical_sectors"],
+    "population_years": ["population_history", "population_sectors", "population_age", "population_projections",
+                         "statistical_sectors", "municipalities_2019_2024"],
+    "population_projection": ["population_projections"],
+    "sector_population": ["population_sectors"],
 }
 PATHS = {
     "osm_antwerp": ("osm_antwerp", "antwerp.osm.pbf"),
@@ -372,6 +376,7 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     sector_points, sector_polygons = sector_layers.build_sector_demand(
         src, sectors, {"municipality": municipalities, "deelgemeente": deelgemeenten, "neighbourhood": neighbourhoods}, region_area, report)
     steps.update()
+    population_layers = population_build.build_population_layers(src, long, crosswalk, report)
     report.raise_if_problems()
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -383,6 +388,8 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     write_layer(sectors, out_dir / "sectors.parquet")
     write_layer(sector_points, out_dir / "sector_points.parquet")
     write_layer(sector_polygons, out_dir / "sector_polygons.parquet")
+    for name, frame in population_layers.items():
+        write_layer(frame, out_dir / f"{name}.parquet")
     for name, frame in boundaries.items():
         write_layer(frame, out_dir / f"boundary_{name}.parquet")
     steps.update()

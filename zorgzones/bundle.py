@@ -18,7 +18,7 @@ from . import settings
 from .errors import DataError
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
-BUNDLE_VERSION = 3
+BUNDLE_VERSION = 4
 BUNDLE_DIR = "bundle"
 DEMO_DIR = "demo"
 

@@ -10,9 +10,7 @@ from . import __version__
 from .errors import ValidationError, ZorgzonesError
 
 #: One module per command family; each has ``register(subparsers)``.
-COMMAND_MODULES = ("cli_data", "cli_access", "cli_coverage", "cli_plan", "cli_export")
-#: Clustering of areas by need (issue 16).
-COMMAND_MODULES += ("cli_cluster",)
+COMMAND_MODULES = ("cli_data", "cli_access", "cli_coverage", "cli_plan", "cli_export", "cli_population", "cli_cluster")
 
 
 def build_parser() -> argparse.ArgumentParser:

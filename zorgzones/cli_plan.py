@@ -36,11 +36,14 @@ def register(subparsers) -> None:
             parser.add_argument("--min-population", type=float, default=None)
             parser.add_argument("--max-population", type=float, default=None)
         parser.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
+        parser.add_argument("--year", type=int, default=None,
+                            help="population of this year: observed (Statbel) up to 2022, Planning Bureau projection after")
 
     validate = commands.add_parser("validate", help="check a plan; exit 0 valid, 1 findings, 2 unusable input")
     validate.add_argument("plan", help=f"plan file ({', '.join(PLAN_SUFFIXES)}) or a bundle plan name such as elz")
     common(validate)
     validate.add_argument("--allow-cross-region", action="store_true")
+    validate.add_argument("--years", default=None, help="also check the band in each year of a range, e.g. 2022-2040")
     validate.set_defaults(func=run_validate)
 
     metrics = commands.add_parser("metrics", help="zone metrics of a plan")
@@ -99,6 +102,8 @@ def load_plan(source: str, args, *, level: str | None = None) -> Plan:
 
 
 def load_units(args, level: str):
+    if args.units is not None and getattr(args, "year", None) is not None:
+        raise ValidationError("year", ["--year needs the bundle's units (population by year); drop --units or --year"])
     if args.units is not None:
         import geopandas as gpd
 
@@ -114,6 +119,10 @@ def load_units(args, level: str):
             units = units.to_crs(WORKING_CRS)
         units[args.unit_id] = units[args.unit_id].astype(str)
         units = units.set_index(args.unit_id).rename_axis("unit_id")
+    elif getattr(args, "year", None) is not None:
+        from zorgzones.population import units_for_year
+
+        units = units_for_year(_bundle(args), level, args.year)
     else:
         units = _bundle(args).units(level)
     if args.region:
@@ -140,6 +149,15 @@ def _band(args, plan: Plan | None, units=None):
 def _restrict(plan: Plan, units) -> Plan:
     """With --region, keep only the plan's units of that region."""
     return plan.with_assignment(plan.assignment[plan.assignment.index.isin(units.index)])
+
+
+def _population_note(units) -> tuple[dict, str]:
+    """JSON entry and text line naming the population year and kind of ``units`` (empty without --year)."""
+    if "year" not in units.attrs:
+        return {}, ""
+    a = units.attrs
+    return ({"population": {"year": a["year"], "kind": a["population_kind"], "label": a["population_label"]}},
+            f"population {a['year']}: {a['population_label']}\n")
 
 
 def _emit(args, payload: dict, text: str) -> None:
@@ -186,8 +204,31 @@ def run_validate(args) -> int:
     plan, units, low, high = _plan_units_band(args)
     report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy,
                            allow_cross_region=args.allow_cross_region)
-    _emit(args, report.to_dict(), str(report))
-    return 0 if report.ok else 1
+    extra, line = _population_note(units)
+    payload, text, in_band = report.to_dict() | extra, line + str(report), True
+    if args.years:
+        from zorgzones.population import band_by_year, band_runs, parse_years, population_kind_label, population_series
+
+        if args.units is not None:
+            raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
+        bands = band_by_year(population_series(_bundle(args), plan=plan, years=parse_years(args.years)),
+                             min_population=low, max_population=high)
+        outside, runs = bands[bands["status"] != "in band"], band_runs(bands)
+        in_band = outside.empty
+        kinds = bands.groupby("population_kind")["year"].agg(["min", "max"])
+        payload["years"] = {"range": args.years, "band": [low, high],
+                            "kinds": {k: {"first": int(r["min"]), "last": int(r["max"]), "label": population_kind_label(k)}
+                                      for k, r in kinds.iterrows()},
+                            "runs": runs.to_dict(orient="records"),
+                            "outside": outside.replace({np.nan: None}).to_dict(orient="records")}
+        span = "; ".join(f"{r['min']}" + (f"-{r['max']}" if r["max"] != r["min"] else "") + f" {population_kind_label(k)}"
+                         for k, r in kinds.iterrows())
+        lines = [f"population band {low:,.0f}-{'' if high is None else f'{high:,.0f}'} in {args.years} ({span}):"]
+        lines += [f"  {r.id} {r.name}: {r.status} {r.first_year}" + (f"-{r.last_year}" if r.last_year != r.first_year else "")
+                  for r in runs.itertuples()] or ["  every zone stays in the band"]
+        text += "\n" + "\n".join(lines)
+    _emit(args, payload, text)
+    return 0 if report.ok and in_band else 1
 
 
 def run_metrics(args) -> int:
@@ -199,8 +240,9 @@ def run_metrics(args) -> int:
     if args.output:
         _write_table(metrics, args.output)
     choice = _band_choice(args, plan, units)
+    extra, line = _population_note(units)
     payload = {"plan": plan.name, "band": [low, high], "band_reason": choice.describe(), "summary": plan_summary(metrics),
-               "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")}
+               "zones": metrics.reset_index().replace({np.nan: None}).to_dict(orient="records")} | extra
     shown = ["zone_name", "n_units", "pop_total", "deviation_ideal_pct", "in_band", "contiguous", "share_65plus", "polsby_popper"]
     text = ""
     if args.compare_with:
@@ -214,7 +256,7 @@ def run_metrics(args) -> int:
             _write_table(comparison_wide(comparison), reference_path)
             payload["reference_path"] = str(reference_path)
     with pd.option_context("display.max_rows", 200, "display.width", 160):
-        _emit(args, payload, metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)) + text)
+        _emit(args, payload, line + metrics[shown].round(3).to_string() + "\n" + json.dumps(plan_summary(metrics)) + text)
     return 0
 
 
@@ -261,7 +303,8 @@ def run_compare(args) -> int:
     if args.output:
         _write_table(result.zones, args.output)
     moved = ", ".join(f"{r.unit_id} {r.zone_a}->{r.zone_b}" for r in result.moved.head(30).itertuples())
-    _emit(args, result.to_dict(), json.dumps(result.summary, indent=2, default=_jsonable) + f"\nmoved: {moved}")
+    extra, line = _population_note(units)
+    _emit(args, result.to_dict() | extra, line + json.dumps(result.summary, indent=2, default=_jsonable) + f"\nmoved: {moved}")
     return 0
 
 
@@ -277,7 +320,8 @@ def run_generate(args) -> int:
         print(f"generating {args.alternatives} plan(s) for {len(units)} units …", file=sys.stderr)
     results = generate_plans(units, min_population=low, max_population=high, n_zones=args.n_zones, respect=args.respect,
                              base_plan=base, seed=args.seed, n_alternatives=args.alternatives, island_policy=args.island_policy)
-    payload, lines = {"band": [low, high], "plans": []}, []
+    extra, line = _population_note(units)
+    payload, lines = {"band": [low, high], "plans": []} | extra, [line.strip()] if line else []
     best_ok = None
     for rank, (plan, score) in enumerate(results, start=1):
         report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy)

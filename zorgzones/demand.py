@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .bundle import Bundle
-from .errors import DataError, Report, ValidationError
+from .errors import DataError, Report
 from .sectors import AGE_COLUMNS
 from .settings import DEFAULT_DEMAND_MODEL, DEMAND_MODELS, LEVELS, WORKING_CRS
 from .travel import demand_points as centroid_points

@@ -18,6 +18,7 @@ from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
+from .population import AGE_GROUP_EDGES, POPULATION_COLUMNS, bands_from_cells, to_cells
 from .settings import AGE_BANDS, BAND_PRESETS, WORKING_CRS
 
 CELL_M = 2_500.0          # neighbourhood lattice cell
@@ -56,6 +57,25 @@ def _population(rng: np.random.Generator, municipalities: pd.DataFrame) -> pd.Da
             counts = rng.multinomial(int(round(total * share)), profile)
             rows.append(pd.DataFrame({"municipality_id": unit_id, "sex": sex, "age": np.arange(101), "population": counts}))
     return pd.concat(rows, ignore_index=True)
+
+
+def _population_years(seed: int, long: pd.DataFrame, *, first: int = 2012, last: int = 2040, base: int = 2022) -> pd.DataFrame:
+    """A synthetic population series per municipality (observed up to ``base``, 'projected' after): each sex x age
+    group grows by a municipal rate plus an ageing term (older groups faster). Own random stream, so the other demo
+    layers do not change."""
+    rng = np.random.default_rng([seed, 14])
+    cells = to_cells(long, ["municipality_id"])
+    growth = pd.Series(rng.normal(0.005, 0.004, size=cells["municipality_id"].nunique()), index=sorted(cells["municipality_id"].unique()))
+    ageing = np.interp(AGE_GROUP_EDGES, [0, 50, 65, 80, 85], [-0.004, 0.0, 0.012, 0.025, 0.03])
+    rate = cells["municipality_id"].map(growth).to_numpy() + ageing[cells["group"].to_numpy()]
+    frames = []
+    for year in range(first, last + 1):
+        counts = np.rint(cells["population"].to_numpy() * (1 + rate) ** (year - base)).astype(np.int64)
+        frames.append(cells.assign(year=year, population=counts))
+    years = bands_from_cells(pd.concat(frames, ignore_index=True), ["municipality_id", "year"])
+    years["population_kind"] = np.where(years["year"] <= base, "observed", "projection")
+    years["age_estimated"] = False
+    return years[["municipality_id", "year", "population_kind", "age_estimated"] + POPULATION_COLUMNS]
 
 
 def _random_point(rng: np.random.Generator, polygon) -> Point:
@@ -113,6 +133,7 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
         sub = apportion_age_bands(units(key, level, names), municipal_ages)
         frames[f"units_{level}"] = gpd.GeoDataFrame(sub[columns].set_index("unit_id").sort_index(), crs=WORKING_CRS)
     frames["population_age"] = long
+    frames["population_years"] = _population_years(seed, long)  # synthetic series, labelled via the manifest
 
     # plan: 2-column x 3-row blocks of municipalities, the Brussels block as its own zone
     m = frames["units_municipality"]
@@ -180,7 +201,8 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
                           "min_population": int(zone_pop.min()), "max_population": int(zone_pop.max()), "band": list(BAND_PRESETS["flanders_elz"]),
                           "kind": "official", "notes": "Synthetic demo plan.", "sources": ["demo"]}} | reference_info,
         "paths": {},
-        "notes": ["synthetic demo region: every name, number and location is made up"],
+        "notes": ["synthetic demo region: every name, number and location is made up",
+                  "synthetic population series 2012-2040 ('observed' up to 2022, 'projection' after): made up as well"],
     }
     return manifest, frames
 

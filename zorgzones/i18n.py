@@ -271,6 +271,22 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# population over time (issue 14): (Dutch, English, French)
+LABELS.update({
+    "trend_year": ("Jaar", "Year", "Année"),
+    "trend_observed": ("waargenomen (Statbel)", "observed (Statbel)", "observé (Statbel)"),
+    "trend_projected": ("projectie (Planbureau)", "projection (Planning Bureau)", "projection (Bureau du Plan)"),
+    "trend_pop_total": ("Inwoners", "Population", "Habitants"),
+    "trend_pop_65plus": ("Inwoners 65+", "Population 65+", "Habitants 65+"),
+    "trend_pop_80plus": ("Inwoners 80+", "Population 80+", "Habitants 80+"),
+    "trend_pop_85plus": ("Inwoners 85+", "Population 85+", "Habitants 85+"),
+    "trend_share_65plus": ("Aandeel 65+ (%)", "Share 65+ (%)", "Part des 65+ (%)"),
+    "trend_share_80plus": ("Aandeel 80+ (%)", "Share 80+ (%)", "Part des 80+ (%)"),
+    "trend_informal_care_ratio": ("Mantelzorgratio (50-64 per 80+)", "Informal-care ratio (50-64 per 80+)",
+                                  "Ratio d'aidants proches (50-64 par 80+)"),
+    "trend_growth": ("Groei t.o.v. 2022 (%)", "Growth vs 2022 (%)", "Croissance par rapport à 2022 (%)"),
+})
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The label ``key`` in ``lang`` (``nl`` or ``en``), formatted with ``values``; an unknown key shows itself."""
     pair = LABELS.get(key)

@@ -186,3 +186,87 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
         "name_nl": frame["TX_REFNIS_NL"].str.strip().to_numpy(),
         "name_fr": frame["TX_REFNIS_FR"].str.strip().to_numpy(),
     }).drop_duplicates("code").reset_index(drop=True)
+
+
+def _read_rda_frame(path: Path):
+    """The single data frame of an R data file (``pyreadr``)."""
+    import pyreadr
+
+    frames = pyreadr.read_r(str(path))
+    if not frames:
+        raise ValidationError(path.name, ["the R data file holds no data frame"])
+    return next(iter(frames.values()))
+
+
+def _check_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValidationError(name, [f"missing columns {missing}; got {list(frame.columns)}"])
+
+
+def read_population_projection(path: str | Path) -> pd.DataFrame:
+    """Planning Bureau projections (bopR ``BE_POP_PROJ_*.rda``) as ``area_id, area_name, year, sex, age, population``.
+
+    Only the single-age rows of men (M) and women (F) are kept (the file's MF and ALL rows are their sums); rows
+    without an area code (the file has two such Walloon arrondissements) are dropped.
+    """
+    path = Path(path)
+    frame = _read_rda_frame(path)
+    _check_columns(frame, ["AGE", "SEX", "YEAR", "POPULATION", "REFNIS", "DESCR_NL"], path.name)
+    frame = frame[frame["SEX"].isin(["M", "F"]) & (frame["AGE"] != "ALL") & frame["REFNIS"].notna()]
+    return pd.DataFrame({
+        "area_id": nis_code(frame["REFNIS"]).to_numpy(),
+        "area_name": frame["DESCR_NL"].astype(str).to_numpy(),
+        "year": frame["YEAR"].astype(int).to_numpy(),
+        "sex": frame["SEX"].astype(str).to_numpy(),
+        "age": pd.to_numeric(frame["AGE"]).astype(int).to_numpy(),
+        "population": frame["POPULATION"].round().astype(np.int64).to_numpy(),
+    })
+
+
+def read_population_history(path: str | Path) -> pd.DataFrame:
+    """Statbel population by municipality (bepop ``BE_POP_MUNTY.rda``) as ``nis, year, sex, age, population``.
+
+    Single-age rows of men and women only; rows of the 'Unknown' municipality 99999 (the file's only rows for
+    2019-2021, which are per arrondissement) are dropped. Codes are those of the year (589 before 2019).
+    """
+    path = Path(path)
+    frame = _read_rda_frame(path)
+    _check_columns(frame, ["YEAR", "MUNTY_REFNIS", "SEX", "AGE", "POPULATION"], path.name)
+    frame = frame[frame["SEX"].isin(["M", "F"]) & (frame["AGE"] != "ALL") & (frame["MUNTY_REFNIS"] != 99999)]
+    return pd.DataFrame({
+        "nis": nis_code(frame["MUNTY_REFNIS"].astype(int)).to_numpy(),
+        "year": frame["YEAR"].astype(int).to_numpy(),
+        "sex": frame["SEX"].astype(str).to_numpy(),
+        "age": pd.to_numeric(frame["AGE"]).astype(int).to_numpy(),
+        "population": frame["POPULATION"].astype(np.int64).to_numpy(),
+    })
+
+
+def read_sector_population_years(path: str | Path) -> pd.DataFrame:
+    """Statbel population per statistical sector for every year of the R data file: ``year, sector_id, nis, population``."""
+    path = Path(path)
+    frame = _read_rda_frame(path)
+    _check_columns(frame, ["YEAR", "CD_REFNIS", "CD_SECTOR", "TOTAL"], path.name)
+    return pd.DataFrame({
+        "year": frame["YEAR"].astype(int).to_numpy(),
+        "sector_id": frame["CD_SECTOR"].astype(str).to_numpy(),
+        "nis": nis_code(frame["CD_REFNIS"]).to_numpy(),
+        "population": frame["TOTAL"].fillna(0).astype(np.int64).to_numpy(),
+    })
+
+
+def read_refnis_history(path: str | Path) -> pd.DataFrame:
+    """Statbel's REFNIS code list with every version of every code (TU_COM_REFNIS.txt): ``level, nis, parent, name_nl, name_fr, valid_from, valid_to``."""
+    path = Path(path)
+    frame = pd.read_csv(path, sep="|", dtype=str, encoding="utf-8-sig")
+    _check_columns(frame, ["LVL_REFNIS", "CD_REFNIS", "CD_SUP_REFNIS", "TX_REFNIS_NL", "DT_VLDT_START", "DT_VLDT_END"], path.name)
+    return pd.DataFrame({
+        "level": frame["LVL_REFNIS"].astype(int),
+        "nis": nis_code(frame["CD_REFNIS"]),
+        "parent": nis_code(frame["CD_SUP_REFNIS"].where(frame["CD_SUP_REFNIS"] != "-")),
+        "name_nl": frame["TX_REFNIS_NL"],
+        "name_fr": frame["TX_REFNIS_FR"],
+        "valid_from": pd.to_datetime(frame["DT_VLDT_START"], format="%d/%m/%Y"),
+        "valid_to": pd.to_datetime(frame["DT_VLDT_END"].replace("31/12/9999", "31/12/2200"), format="%d/%m/%Y"),
+    })

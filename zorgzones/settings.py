@@ -148,6 +148,16 @@ AGE_BANDS = (
     ("pop_85plus", 85, None),
 )
 
+#: Population by year: the base year (Statbel 1 January 2022, the bundle's age data) whose shares carry the
+#: Planning Bureau's arrondissement projections down to municipalities and sub-municipal units.
+POPULATION_BASE_YEAR = 2022
+#: First year of the observed municipal series (Statbel via bepop starts on 1 January 2009).
+POPULATION_FIRST_YEAR = 2009
+#: Planning Bureau projection vintage shown with projected figures ("projections 2021-2070, update Oekraïne", 2022).
+PROJECTION_VINTAGE = "2022"
+#: First year the Planning Bureau file projects (it holds observed Statbel figures up to 1 January 2021).
+FPB_FIRST_PROJECTED_YEAR = 2022
+
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
     """The data directory: ``path`` if given, else ``$ZORGZONES_DATA_DIR``, else the platform user data dir."""
