@@ -411,7 +411,7 @@ def test_cli_access_raster_and_network_on_real_bundle(bundle_dir, capsys, tmp_pa
     code, summary, _ = run_cli(
         ["access", "--data-dir", str(bundle_dir), "--engine", "network", "--province", "10000", "--method", "nearest",
          "--max-minutes", "10", "--json"], capsys)
-    assert code == 0 and 30 < summary["points"] < 200  # Antwerp neighbourhoods on the extract
+    assert code == 0 and summary["demand_model"] == "sector" and 100 < summary["points"] < 1000  # sectors on the extract
     assert summary["region"]["mean_travel_min"] < 5 and summary["notes"]
 
 

@@ -306,7 +306,7 @@ def test_cli_gaps_on_real_bundle_matches_raw_files(bundle_dir, capsys):
     from zorgzones.cli import main
 
     assert main(["gaps", "--data-dir", str(bundle_dir), "--province", "70000", "--plan", "elz", "--json",
-                 "--mode", "walk", "--max-minutes", "15"]) == 0
+                 "--mode", "walk", "--max-minutes", "15", "--demand", "centroid"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["demo_data"] is False
     assert summary["units"] == 415 and summary["pop_beyond"] == 296_923

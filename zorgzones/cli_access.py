@@ -33,6 +33,9 @@ def register(subparsers) -> None:
     access.add_argument("--sigma", type=float, default=None, help="Gaussian width in minutes (default T/2)")
     access.add_argument("--target", default=None,
                         help=f"target population: {', '.join(settings.TARGET_PRESETS)} (default: the service type's)")
+    access.add_argument("--demand", default=None, choices=settings.DEMAND_MODELS,
+                        help="where people are: each statistical sector at its point (default where the bundle has sectors) "
+                             "or each unit's people at one point (centroid, for comparison)")
     access.add_argument("--include-inactive", action="store_true", help="count suspended/inactive services too")
     access.add_argument("--province", action="append", default=None, metavar="ID",
                         help="report only units of this province (NIS code; repeatable); catchments still use the whole region")
@@ -78,7 +81,8 @@ def request_from_args(args) -> AccessRequest:
     request = AccessRequest(service_type=args.service_type, level=args.level, method=args.method, mode=args.mode,
                             max_minutes=args.max_minutes, steps=steps, sigma_minutes=args.sigma,
                             target=args.target, engine=args.engine, osm=args.osm, raster=args.raster,
-                            include_inactive=args.include_inactive, provinces=tuple(args.province or ()))
+                            include_inactive=args.include_inactive, provinces=tuple(args.province or ()),
+                            demand_model=args.demand)
     return request.resolved()
 
 

@@ -34,6 +34,9 @@ def _add_common(parser) -> None:
     parser.add_argument("--level", default="neighbourhood", choices=list(settings.LEVELS))
     parser.add_argument("--target", default=None,
                         help=f"target population: {', '.join(settings.TARGET_PRESETS)} (default: the service type's, e.g. nursing_home 80plus)")
+    parser.add_argument("--demand", default=None, choices=settings.DEMAND_MODELS,
+                        help="where people are: each statistical sector at its point (default where the bundle has sectors) "
+                             "or each unit's people at one point (centroid, for comparison)")
     parser.add_argument("--province", action="append", default=None, metavar="ID",
                         help="only units of this province (NIS code, e.g. 70000); repeatable; default the whole region")
     parser.add_argument("--services-file", type=Path, default=None,
@@ -91,7 +94,7 @@ def gaps_request(args, report: Report) -> GapsRequest | None:
                           target=args.target, provinces=tuple(args.province or ()),
                           norm_per_1000=getattr(args, "norm_per_1000", None),
                           min_services=getattr(args, "min_services", settings.OVERLAP_MIN_SERVICES),
-                          population_per_capacity=getattr(args, "population_per_capacity", None))
+                          population_per_capacity=getattr(args, "population_per_capacity", None), demand_model=args.demand)
     return collect(report, request.resolved)
 
 
