@@ -202,3 +202,17 @@ def test_border_zones_are_not_inflated_by_services_across_the_border(bundle):
     assert 0.7 < zones.loc["elz54", "ratio_to_region"] < 1.3
     municipalities = run_access(bundle, AccessRequest(level="municipality")).by_unit
     assert municipalities["ratio_to_region"].max() < 3.0
+
+
+def test_a_year_moves_the_demand_with_its_units(demo_bundle, tmp_path, capsys):
+    from zorgzones.population import units_for_year
+
+    base = run_gaps(demo_bundle, GapsRequest(level="neighbourhood"))
+    later = run_gaps(demo_bundle, GapsRequest(level="neighbourhood", year=2035))
+    expected = units_for_year(demo_bundle, "neighbourhood", 2035)["pop_total"].sum()
+    assert later.summary()["target_pop"] == pytest.approx(expected, rel=1e-9)
+    assert later.summary()["target_pop"] != base.summary()["target_pop"] and later.summary()["year"] == 2035
+    cli = _cli_json(["gaps", "--data-dir", str(tmp_path), "--year", "2035"], capsys)
+    assert cli["target_pop"] == pytest.approx(later.summary()["target_pop"]) and cli["population"] == later.demand.population_label
+    assert main(["access", "--data-dir", str(tmp_path), "--year", "1900"]) == 2
+    assert "1900" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from .access_summary import service_supply, target_population
 from .accessibility import nearest_service
 from .errors import ValidationError
 from .demand import demand_points, has_sector_demand
+from .population import POPULATION_COLUMNS, units_for_year
 from .travel import raster_demand_points, straight_line_costs
 from .zones import Plan
 
@@ -49,6 +50,8 @@ class Demand:
     level: str
     model: str
     target: str
+    year: int = settings.POPULATION_BASE_YEAR
+    population_label: str = ""
 
     @property
     def inside(self) -> np.ndarray:
@@ -66,13 +69,17 @@ def e2sfca_steps(max_minutes: float) -> dict[float, float]:
 
 
 def build_demand(bundle, *, level: str, target: str, model: str | None = None, raster: str | None = None,
-                 outside: bool = True) -> Demand:
+                 outside: bool = True, year: int | None = None) -> Demand:
     """Demand points of ``level`` with their target population (or the cells of a population raster).
 
     ``model`` None: statistical sectors where the bundle has them (real bundles), else one point per unit (the
     demo); see :func:`zorgzones.demand.demand_points`. With ``outside`` the people across the border named by
-    settings.OUTSIDE_DEMAND are added (their ``point_unit`` is missing).
+    settings.OUTSIDE_DEMAND are added (their ``point_unit`` is missing). ``year`` (default the base year): each
+    point's people and age bands move with its unit's series (:func:`zorgzones.population.units_for_year`), an
+    estimate below the municipality; the people across the border stay at the base year.
     """
+    if year is not None and year != settings.POPULATION_BASE_YEAR and level == "raster":
+        raise ValidationError("demand", [f"year {year}: a population raster is one year (GHS-POP 2020); use a unit level"])
     if level == "raster":
         units = bundle.units("municipality")
         if settings.TARGET_PRESETS.get(target) != {"pop_total": 1.0}:
@@ -98,8 +105,27 @@ def build_demand(bundle, *, level: str, target: str, model: str | None = None, r
     model = model or ("sector" if has_sector_demand(bundle) else "centroid")
     points = demand_points(bundle, level=level, model=model, include_outside=settings.OUTSIDE_DEMAND if outside else False)
     point_unit = points["unit_id"].where(points["inside_region"].astype(bool))
-    return Demand(points, target_population(points, target=target), point_unit.rename("unit_id"), bundle.units(level),
-                  level, model, target)
+    units, label = bundle.units(level), "observed (Statbel)" if not bundle.is_demo else "synthetic"
+    if year is not None and year != settings.POPULATION_BASE_YEAR:
+        units = units_for_year(bundle, level, year)
+        points = points_for_year(points, point_unit, bundle.units(level), units)
+        label = units.attrs["population_label"]
+    return Demand(points, target_population(points, target=target), point_unit.rename("unit_id"), units,
+                  level, model, target, year or settings.POPULATION_BASE_YEAR, label)
+
+
+def points_for_year(points: pd.DataFrame, point_unit: pd.Series, base: pd.DataFrame, year: pd.DataFrame) -> pd.DataFrame:
+    """Demand points of the base year moved to another year: each population column times its unit's ratio
+    year / base year (0 where the base is 0); points without a unit (across the border) are left as they are."""
+    columns = [c for c in POPULATION_COLUMNS if c in points.columns and c in base.columns]
+    ratio = year[columns].astype(float) / base[columns].astype(float).where(base[columns] > 0)
+    factors = ratio.fillna(0.0).reindex(point_unit.to_numpy()).to_numpy()
+    inside = point_unit.notna().to_numpy()
+    out = points.copy()
+    out.loc[inside, columns] = points.loc[inside, columns].to_numpy(dtype=float) * factors[inside]
+    if "pop_estimated" in out.columns:  # moved with its unit's series: an estimate for a point within the unit
+        out["pop_estimated"] = out["pop_estimated"].astype(bool) | inside
+    return out
 
 
 def ratio_supply(demand: Demand, services: Services) -> pd.Series:

@@ -51,6 +51,7 @@ class AccessRequest:
     include_inactive: bool = False
     provinces: tuple[str, ...] = ()
     demand_model: str | None = None
+    year: int | None = None
 
     def resolved(self) -> AccessRequest:
         """Every None filled from the service type's defaults; every problem of the request listed at once."""
@@ -113,7 +114,8 @@ class AccessResult:
         out = {
             "service_type": r.service_type, "services": len(self.services.points), "engine": r.engine, "mode": r.mode,
             "method": r.method, "max_minutes": r.max_minutes, "steps": r.steps, "sigma_minutes": r.sigma_minutes,
-            "level": r.level, "target": r.target, "demand_model": self.demand.model, "points": len(self.per_point),
+            "level": r.level, "target": r.target, "demand_model": self.demand.model, "year": self.demand.year,
+            "population": self.demand.population_label, "points": len(self.per_point),
             "pairs": self.pairs, "region": _records(self.region.to_frame().T)[0],
             "selection": _records(self.selection.to_frame().T)[0] if self.selection is not None else None,
             "provinces": list(r.provinces), "notes": list(self.notes),
@@ -159,7 +161,8 @@ def run_access(bundle, request: AccessRequest, *, plan: Plan | None = None, serv
     notes: list[str] = []
     prepared = prepare_services(bundle, request.service_type, services=services, include_inactive=request.include_inactive)
     notes += prepared.notes
-    demand = build_demand(bundle, level=request.level, target=request.target, model=request.demand_model, raster=request.raster)
+    demand = build_demand(bundle, level=request.level, target=request.target, model=request.demand_model, raster=request.raster,
+                          year=request.year)
     selected = _provinces(demand.units, request.provinces)
     zones = unit_zones(plan, demand.units) if plan is not None else None
     progress("demand")

@@ -34,6 +34,7 @@ from .coverage import (
     summarise_by_zone,
 )
 from .errors import Report, ValidationError
+from .population import units_for_year
 from .siting import SitingResult, candidate_grid, maximal_covering, p_median
 from .travel import straight_line_costs
 from .zones import Plan
@@ -57,6 +58,7 @@ class GapsRequest:
     population_per_capacity: float | None = None
     include_inactive: bool = False
     demand_model: str | None = None
+    year: int | None = None
 
     def resolved(self) -> GapsRequest:
         kind = settings.service_type_defaults(self.service_type)
@@ -113,7 +115,8 @@ class GapsResult:
         total = float(units["target_pop"].sum())
         out = {
             "service_type": r.service_type, "services": len(self.services.points), "mode": r.mode, "max_minutes": r.max_minutes,
-            "level": r.level, "target": r.target, "demand_model": self.demand.model, "units": len(units),
+            "level": r.level, "target": r.target, "demand_model": self.demand.model, "year": self.demand.year,
+            "population": self.demand.population_label, "units": len(units),
             "provinces": list(r.provinces), "target_pop": total, "pop_beyond": float(units["pop_beyond"].sum()),
             "share_beyond": float(units["pop_beyond"].sum() / total) if total else None,
             "units_beyond": int((units["pop_beyond"] > 0).sum()), "pop_overlap": float(units["pop_overlap"].sum()),
@@ -184,7 +187,7 @@ def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services
     notes: list[str] = []
     prepared = prepare_services(bundle, request.service_type, services=services, include_inactive=request.include_inactive)
     notes += prepared.notes
-    demand = build_demand(bundle, level=request.level, target=request.target, model=request.demand_model)
+    demand = build_demand(bundle, level=request.level, target=request.target, model=request.demand_model, year=request.year)
     selected = _provinces(demand.units, request.provinces)
     zones = unit_zones(plan, demand.units) if plan is not None else None
     progress("demand")
@@ -218,7 +221,7 @@ def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services
     if zones is not None:
         by_zone = summarise_by_zone(units.drop(columns=["name"]), zones)
         by_zone.insert(0, "zone_name", [plan.zone_name(z) for z in by_zone.index])
-        benchmark = zone_benchmark(bundle, plan, demand.target, prepared)
+        benchmark = zone_benchmark(bundle, plan, demand.target, prepared, year=request.year)
     if selected is not None:
         units = units[selected.reindex(units.index).to_numpy()]
         if by_zone is not None:
@@ -229,11 +232,11 @@ def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services
     return GapsResult(request, demand, prepared, costs, per_point, units, areas, coverage, by_zone, benchmark, plan, notes)
 
 
-def zone_benchmark(bundle, plan: Plan, target: str, services: Services) -> pd.DataFrame:
+def zone_benchmark(bundle, plan: Plan, target: str, services: Services, *, year: int | None = None) -> pd.DataFrame:
     """Each zone's capacity per 1,000 target inhabitants (services located in its units) next to its region's,
     at the plan's own level over the whole region."""
     level = plan.level if plan.level in settings.LEVELS else "municipality"
-    units = bundle.units(level)
+    units = bundle.units(level) if year is None else units_for_year(bundle, level, year)
     units = units[units.index.isin(plan.assignment.index)]
     demand = target_population(units, target=target)
     inside = services.supply[services.inside.reindex(services.supply.index).to_numpy()]
@@ -287,7 +290,7 @@ class SiteResult:
 
     def summary(self) -> dict:
         g = self.request.gaps
-        out = {"service_type": g.service_type, "mode": g.mode, "max_minutes": g.max_minutes, "level": g.level,
+        out = {"service_type": g.service_type, "mode": g.mode, "max_minutes": g.max_minutes, "level": g.level, "year": g.year,
                "target": g.target, "candidates": self.candidates, "candidate_kind": self.request.candidates,
                "objective": self.request.objective, "method": self.request.method, "p": self.request.p,
                "notes": list(self.notes)}

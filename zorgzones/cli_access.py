@@ -36,6 +36,8 @@ def register(subparsers) -> None:
     access.add_argument("--demand", default=None, choices=settings.DEMAND_MODELS,
                         help="where people are: each statistical sector at its point (default where the bundle has sectors) "
                              "or each unit's people at one point (centroid, for comparison)")
+    access.add_argument("--year", type=int, default=None,
+                        help="population of this year: observed 2009-2022, projected after (default 2022)")
     access.add_argument("--include-inactive", action="store_true", help="count suspended/inactive services too")
     access.add_argument("--province", action="append", default=None, metavar="ID",
                         help="report only units of this province (NIS code; repeatable); catchments still use the whole region")
@@ -82,7 +84,7 @@ def request_from_args(args) -> AccessRequest:
                             max_minutes=args.max_minutes, steps=steps, sigma_minutes=args.sigma,
                             target=args.target, engine=args.engine, osm=args.osm, raster=args.raster,
                             include_inactive=args.include_inactive, provinces=tuple(args.province or ()),
-                            demand_model=args.demand)
+                            demand_model=args.demand, year=args.year)
     return request.resolved()
 
 
@@ -102,7 +104,8 @@ def cli_run_access(args) -> int:
     r = summary["selection"] or summary["region"]
     steps = f", steps {', '.join(f'{b:g}:{w:g}' for b, w in request.steps.items())}" if request.steps else ""
     print(f"{request.service_type} access ({request.method}{steps}, {request.engine} {request.mode}, T={request.max_minutes:g} min, "
-          f"target {request.target}, {result.demand.model} demand) for {len(result.per_point):,} {request.level} points"
+          f"target {request.target}, {result.demand.model} demand, population {result.demand.year}: {result.demand.population_label}) "
+          f"for {len(result.per_point):,} {request.level} points"
           + ("  [SYNTHETIC DEMO DATA]" if bundle.is_demo else ""))
     print(f"  target population {r['target_pop']:,.0f}; beyond T: {r['pop_beyond']:,.0f} ({_fmt(r['share_beyond'], '.1%')}); "
           f"mean {_fmt(r['mean_travel_min'])} min, p90 {_fmt(r['p90_travel_min'])} min")

@@ -37,6 +37,8 @@ def _add_common(parser) -> None:
     parser.add_argument("--demand", default=None, choices=settings.DEMAND_MODELS,
                         help="where people are: each statistical sector at its point (default where the bundle has sectors) "
                              "or each unit's people at one point (centroid, for comparison)")
+    parser.add_argument("--year", type=int, default=None,
+                        help="population of this year: observed 2009-2022, projected after (default 2022)")
     parser.add_argument("--province", action="append", default=None, metavar="ID",
                         help="only units of this province (NIS code, e.g. 70000); repeatable; default the whole region")
     parser.add_argument("--services-file", type=Path, default=None,
@@ -94,7 +96,8 @@ def gaps_request(args, report: Report) -> GapsRequest | None:
                           target=args.target, provinces=tuple(args.province or ()),
                           norm_per_1000=getattr(args, "norm_per_1000", None),
                           min_services=getattr(args, "min_services", settings.OVERLAP_MIN_SERVICES),
-                          population_per_capacity=getattr(args, "population_per_capacity", None), demand_model=args.demand)
+                          population_per_capacity=getattr(args, "population_per_capacity", None), demand_model=args.demand,
+                          year=args.year)
     return collect(report, request.resolved)
 
 
@@ -134,7 +137,8 @@ def cli_run_gaps(args) -> int:
         print_json(summary)
         return 0
     print(f"{request.service_type}: {summary['pop_beyond']:,.0f} of {summary['target_pop']:,.0f} (target {request.target}) live beyond "
-          f"{request.max_minutes:g} min ({request.mode}, {summary['demand_model']} demand) in {summary['units_beyond']} of "
+          f"{request.max_minutes:g} min ({request.mode}, {summary['demand_model']} demand, population {summary['year']}: "
+          f"{summary['population']}) in {summary['units_beyond']} of "
           f"{summary['units']} {request.level} units; {summary['pop_overlap']:,.0f} within reach of >= {request.min_services} "
           f"services; {summary['gap_areas']} gap areas" + ("  [SYNTHETIC DEMO DATA]" if bundle.is_demo else ""))
     for row in summary["top_gaps"]:
