@@ -119,7 +119,9 @@ class GapsResult:
             "population": self.demand.population_label, "units": len(units),
             "provinces": list(r.provinces), "target_pop": total, "pop_beyond": float(units["pop_beyond"].sum()),
             "share_beyond": float(units["pop_beyond"].sum() / total) if total else None,
-            "units_beyond": int((units["pop_beyond"] > 0).sum()), "pop_overlap": float(units["pop_overlap"].sum()),
+            "units_beyond": int((units["pop_beyond"] > 0).sum()),
+            "units_mostly_beyond": int((units["share_beyond"].fillna(0.0) >= settings.GAP_AREA_MIN_SHARE).sum()),
+            "pop_overlap": float(units["pop_overlap"].sum()),
             "min_services": r.min_services, "gap_areas": len(self.areas), "notes": list(self.notes),
             "top_gaps": _records(self.ranked_gaps[["rank", "name", "target_pop", "pop_beyond", "share_beyond", "nearest_cost"]], TOP_N),
             "top_overlaps": _records(self.ranked_overlaps[["rank", "name", "pop_overlap", "services_within"]], TOP_N),
@@ -227,7 +229,8 @@ def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services
         if by_zone is not None:
             shown = zones[selected.reindex(zones.index).to_numpy()].unique()
             by_zone, benchmark = by_zone[by_zone.index.isin(shown)], benchmark[benchmark.index.isin(shown)]
-    areas = gap_areas(units, demand.units.loc[units.index])
+    mostly = units[units["share_beyond"].fillna(0.0) >= settings.GAP_AREA_MIN_SHARE]
+    areas = gap_areas(mostly, demand.units.loc[mostly.index])
     progress("summaries")
     return GapsResult(request, demand, prepared, costs, per_point, units, areas, coverage, by_zone, benchmark, plan, notes)
 

@@ -105,7 +105,8 @@ def cli_run_access(args) -> int:
     steps = f", steps {', '.join(f'{b:g}:{w:g}' for b, w in request.steps.items())}" if request.steps else ""
     print(f"{request.service_type} access ({request.method}{steps}, {request.engine} {request.mode}, T={request.max_minutes:g} min, "
           f"target {request.target}, {result.demand.model} demand, population {result.demand.year}: {result.demand.population_label}) "
-          f"for {len(result.per_point):,} {request.level} points"
+          f"for {summary['points']:,} demand points in {request.level} units"
+          + (f" (+ {summary['points_outside']:,} across the border sharing the services)" if summary["points_outside"] else "")
           + ("  [SYNTHETIC DEMO DATA]" if bundle.is_demo else ""))
     print(f"  target population {r['target_pop']:,.0f}; beyond T: {r['pop_beyond']:,.0f} ({_fmt(r['share_beyond'], '.1%')}); "
           f"mean {_fmt(r['mean_travel_min'])} min, p90 {_fmt(r['p90_travel_min'])} min")

@@ -138,9 +138,9 @@ def cli_run_gaps(args) -> int:
         return 0
     print(f"{request.service_type}: {summary['pop_beyond']:,.0f} of {summary['target_pop']:,.0f} (target {request.target}) live beyond "
           f"{request.max_minutes:g} min ({request.mode}, {summary['demand_model']} demand, population {summary['year']}: "
-          f"{summary['population']}) in {summary['units_beyond']} of "
-          f"{summary['units']} {request.level} units; {summary['pop_overlap']:,.0f} within reach of >= {request.min_services} "
-          f"services; {summary['gap_areas']} gap areas" + ("  [SYNTHETIC DEMO DATA]" if bundle.is_demo else ""))
+          f"{summary['population']}); {summary['units_mostly_beyond']} of {summary['units']} {request.level} units have most of "
+          f"their people beyond ({summary['gap_areas']} gap areas), {summary['units_beyond']} some; "
+          f"{summary['pop_overlap']:,.0f} within reach of >= {request.min_services} services" + ("  [SYNTHETIC DEMO DATA]" if bundle.is_demo else ""))
     for row in summary["top_gaps"]:
         print(f"  {row['rank']:>3}. {row['name']}: {row['pop_beyond']:,.0f} of {row['target_pop']:,.0f}")
     if "capacity_limited" in summary:

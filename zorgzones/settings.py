@@ -129,6 +129,9 @@ DEFAULT_DEMAND_MODEL = "sector"
 OUTSIDE_DEMAND = "belgium"
 #: Nearest-service search stops here (minutes); farther is reported as "no service in reach".
 NEAREST_SEARCH_MAX_MINUTES = 240.0
+#: Gap areas on maps: contiguous units where at least this share of the target population is beyond T (with sector
+#: demand nearly every unit has someone beyond T; an area is drawn where most of its people are).
+GAP_AREA_MIN_SHARE = 0.5
 #: Overlap: a person within T of at least this many services of one type is "duplicated" coverage.
 OVERLAP_MIN_SERVICES = 2
 #: Siting: exact solver time limit (s), search radius for candidate-demand pairs (min), grid spacing (m).
