@@ -12,6 +12,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
+from .integrity import layer_checksums
 from .settings import AGE_BANDS, WORKING_CRS
 
 CELL_M = 2_500.0          # neighbourhood lattice cell
@@ -178,5 +179,6 @@ def write_demo(data_dir: Path, *, seed: int = 0) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         write_layer(frame, out / f"{name}.parquet")
+    manifest = {**manifest, "checksums": layer_checksums(out)}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     return out
