@@ -13,6 +13,7 @@ import pandas as pd
 from zorgzones import printmap as pm
 from zorgzones.access_summary import in_region
 from zorgzones.errors import ValidationError
+from zorgzones.fileio import usual_mode
 from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, source_list
 from zorgzones.zones import Plan, dissolve_zones
 
@@ -164,6 +165,7 @@ def write_data(path, bundle, plan: Plan, *, level: str | None = None, analysis: 
             os.close(fd)
             staged.append((Path(tmp), target))
             _plain(tables[name]).to_csv(tmp, index=False)
+            usual_mode(Path(tmp))  # mkstemp creates 0600
         for tmp, target in staged:
             os.replace(tmp, target)
     except BaseException:
