@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from zorgzones.cli_common import add_data_dir, add_json, int_in, population, pos
 from zorgzones.errors import ValidationError
 from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND, LEVELS, WORKING_CRS
 from zorgzones.fileio import atomic_write, check_encoding_name, read_vector_file
-from zorgzones.zones import PLAN_SUFFIXES, Plan, describe_levels, read_plan, refine_plan, write_plan
+from zorgzones.zones import PLAN_SUFFIXES, Plan, read_plan, refine_plan, write_plan
 
 #: Most alternatives ``plan generate`` computes (each is a full search).
 MAX_ALTERNATIVES = 20
@@ -212,25 +213,52 @@ def _plan_units_band(args):
     return (plan, units, *_band(args, plan))
 
 
+def unit_levels(plan: Plan, units_by_level: dict) -> tuple[str | None, dict[str, list[str]]]:
+    """The level whose units hold every id of the plan (its own level first), else ``"mixed"`` when the ids are
+    spread over several levels, else None; plus the ids per level (coarsest level that has them), to name a mix."""
+    ids = plan.assignment.index
+    inside = {level: ids.isin(frame.index) for level, frame in units_by_level.items()}
+    full = [level for level, hit in inside.items() if hit.all()]
+    groups: dict[str, list[str]] = {}
+    for unit, hits in zip(ids, zip(*inside.values())):
+        level = next((lvl for lvl, hit in zip(inside, hits) if hit), "unknown")
+        groups.setdefault(level, []).append(str(unit))
+    if full:
+        return (plan.level if plan.level in full else full[0]), groups
+    known = [level for level in groups if level != "unknown"]
+    return ("mixed" if len(known) > 1 else None), groups
+
+
+def _describe(plan: Plan, level: str | None, groups: dict[str, list[str]]) -> str:
+    if level == "mixed":
+        parts = [f"{len(v):,} {k} ids (e.g. {v[0]})" for k, v in groups.items()]
+        return f"plan {plan.name!r} mixes levels: {', '.join(parts)}"
+    return f"plan {plan.name!r} is at {level or plan.level} level ({plan.assignment.size:,} units)"
+
+
 def _same_level(plan_a: Plan, plan_b: Plan, args) -> tuple[Plan, Plan, str | None]:
     """Both plans on one unit level: equal levels pass; a municipality plan is mapped onto the finer units of the
-    other plan when those carry ``municipality_id``; anything else is refused with what to do."""
-    if plan_a.level == plan_b.level:
+    other plan (each takes its municipality's zone); mixed or unmappable levels are refused with what to do."""
+    if args.units is not None:
         return plan_a, plan_b, None
-    levels = (plan_a.level, plan_b.level)
-    what = f"plan {plan_a.name!r} is at {describe_levels(plan_a)} and plan {plan_b.name!r} at {describe_levels(plan_b)}"
-    if "mixed" not in levels and "municipality" in levels:
-        fine = plan_b if plan_a.level == "municipality" else plan_a
-        units = load_units(args, fine.level)
-        if "municipality_id" in units.columns:
-            parent = units["municipality_id"]
-            coarse = plan_a if fine is plan_b else plan_b
-            mapped = refine_plan(coarse, parent, level=fine.level)
-            note = f"{what}: compared on {fine.level} units, each taking the zone of its municipality in plan {coarse.name!r}"
-            return (mapped, plan_b, note) if fine is plan_b else (plan_a, mapped, note)
-    raise ValidationError("plan comparison", [f"{what}; their units cannot be mapped onto each other. Compare two plans of "
-                                              "the same units (regenerate one with --level), or a municipality plan with a "
-                                              "plan of the bundle's deelgemeente/neighbourhood units"])
+    bundle = _bundle(args)
+    units_by_level = {level: bundle.units(level) for level in LEVELS}
+    (level_a, groups_a), (level_b, groups_b) = unit_levels(plan_a, units_by_level), unit_levels(plan_b, units_by_level)
+    if level_a is None or level_b is None or level_a == level_b:
+        plan_a = replace(plan_a, level=level_a or plan_a.level)
+        plan_b = replace(plan_b, level=level_b or plan_b.level)
+        return plan_a, plan_b, None  # unknown ids are named by check_plan_units
+    what = f"{_describe(plan_a, level_a, groups_a)} and {_describe(plan_b, level_b, groups_b)}"
+    if "mixed" not in (level_a, level_b) and "municipality" in (level_a, level_b):
+        fine_level = level_b if level_a == "municipality" else level_a
+        parent = units_by_level[fine_level]["municipality_id"]
+        note = f"{what}: compared on {fine_level} units, each taking the zone of its municipality in the municipality plan"
+        if level_a == "municipality":
+            return refine_plan(plan_a, parent, level=fine_level), replace(plan_b, level=fine_level), note
+        return replace(plan_a, level=fine_level), refine_plan(plan_b, parent, level=fine_level), note
+    raise ValidationError("plan comparison", [f"{what}; their units cannot be mapped onto each other. Compare two plans "
+                                              "of the same units (regenerate one with --level), or a municipality plan "
+                                              "with a plan of deelgemeente or neighbourhood units"])
 
 
 def check_plan_units(units, plans: list[Plan]) -> None:

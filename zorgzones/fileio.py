@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -41,16 +42,16 @@ def sniff_encoding(raw: bytes) -> tuple[str, str | None]:
     for bom, name in BOMS:
         if raw.startswith(bom):
             return name, None
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample[1::2].count(0) > 0.4 * len(sample[1::2]) and not sample[0::2].count(0):
+        return "utf-16-le", "read as UTF-16 (little-endian, no byte-order mark); pass --encoding if the text looks wrong"
+    if len(sample) >= 4 and sample[0::2].count(0) > 0.4 * len(sample[0::2]) and not sample[1::2].count(0):
+        return "utf-16-be", "read as UTF-16 (big-endian, no byte-order mark); pass --encoding if the text looks wrong"
     try:
         raw.decode("utf-8")
         return "utf-8", None
     except UnicodeDecodeError:
         pass
-    sample = raw[:4096]
-    if len(sample) >= 4 and sample[1::2].count(0) > 0.4 * len(sample[1::2]):
-        return "utf-16-le", "read as UTF-16 (little-endian, no byte-order mark); pass --encoding if the text looks wrong"
-    if len(sample) >= 4 and sample[0::2].count(0) > 0.4 * len(sample[0::2]):
-        return "utf-16-be", "read as UTF-16 (big-endian, no byte-order mark); pass --encoding if the text looks wrong"
     try:
         raw.decode("cp1252")
         return "cp1252", "the file is not UTF-8; read it as Windows-1252 (Latin-1); pass --encoding if accents look wrong"
@@ -184,7 +185,9 @@ def gpkg_layers(path: Path, *, subject: str) -> list[str]:
     if head != SQLITE_MAGIC:
         raise ValidationError(subject, [f"{path.name} is not a GeoPackage (no SQLite header); export it again as GeoPackage"])
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL warns before it fails on a non-GeoPackage SQLite file
+            layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # noqa: BLE001 - GDAL errors on damaged files come in several types
         raise ValidationError(subject, [f"{path.name} is a damaged GeoPackage ({str(exc).splitlines()[0]}); export it again"]) from None
     if not layers:

@@ -157,10 +157,17 @@ def check_services_in_region(services, region_geometry, *, buffer_m: float = BOR
     geometry = services.geometry if isinstance(services, gpd.GeoDataFrame) else services
     geometry = geometry.to_crs(WORKING_CRS) if geometry.crs != WORKING_CRS else geometry
     points = geometry[~(geometry.isna() | geometry.is_empty)]
-    points = points.where(points.geom_type == "Point", points.representative_point())
-    points = points[np.isfinite(points.x.to_numpy()) & np.isfinite(points.y.to_numpy())]
+    with np.errstate(invalid="ignore"):  # coordinates that do not fit the CRS become inf; they are dropped below
+        points = points.where(points.geom_type == "Point", points.representative_point())
+        points = points[np.isfinite(points.x.to_numpy()) & np.isfinite(points.y.to_numpy())]
     if not len(points):
-        return [f"{name}: none of the {len(services)} service(s) has usable coordinates"]
+        problem = f"{name}: none of the {len(services)} service(s) has usable coordinates"
+        original = services.geometry if isinstance(services, gpd.GeoDataFrame) else services
+        bounds = original.total_bounds
+        if services.crs.is_geographic and np.isfinite(bounds).all() and np.abs(bounds).max() > 180:
+            problem += (f" (values up to {np.abs(bounds).max():,.0f} are not degrees of {services.crs.to_string()}; "
+                        "if they are metres, give their CRS, e.g. --crs EPSG:31370)")
+        return [problem]
     zone = shapely.buffer(region_geometry, buffer_m) if buffer_m else region_geometry
     near = points.intersects(zone)
     if near.any():

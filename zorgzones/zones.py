@@ -247,23 +247,6 @@ def dissolve_zones(units: gpd.GeoDataFrame, plan: Plan) -> gpd.GeoDataFrame:
     return out
 
 
-def level_mix(unit_ids) -> dict[str, list[str]]:
-    """Unit ids grouped by the level their pattern matches (``"unknown"`` for none), to name a mixed plan."""
-    groups: dict[str, list[str]] = {}
-    for unit in map(str, unit_ids):
-        level = next((lvl for lvl, pattern in LEVEL_PATTERNS.items() if pattern.match(unit)), "unknown")
-        groups.setdefault(level, []).append(unit)
-    return groups
-
-
-def describe_levels(plan: Plan) -> str:
-    """``"municipality level (300 units)"`` or, for a mixed plan, how many ids of each level with an example."""
-    if plan.level != "mixed":
-        return f"{plan.level} level ({plan.assignment.size:,} units)"
-    parts = [f"{len(ids):,} {level} ids (e.g. {ids[0]})" for level, ids in level_mix(plan.assignment.index).items()]
-    return "mixed levels: " + ", ".join(parts)
-
-
 def refine_plan(plan: Plan, parent: pd.Series, *, level: str) -> Plan:
     """The plan on finer units: each unit of ``parent`` (fine id -> coarse id) takes its parent's zone."""
     zone = parent.astype(str).map(plan.assignment).dropna()
