@@ -750,6 +750,8 @@ def run_case(name: str, tmp: Path, data: Path, *, capture=None) -> tuple[Case, O
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code, exception = main(built.argv), None
+            except SystemExit as exc:  # argparse's usage error: a message, no traceback
+                code, exception = exc.code, None
             except BaseException as exc:  # noqa: BLE001 - the census counts escapes as tracebacks
                 code, exception = None, f"{type(exc).__name__}: {exc}"
         texts = out.getvalue(), err.getvalue()
