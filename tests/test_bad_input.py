@@ -1077,3 +1077,73 @@ def test_a_plan_in_any_common_encoding_reads_back(tmp_path, encoding, sep, zone_
     plan = read_plan(path, encoding=None if encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32") else encoding)
     assert plan.assignment.to_dict() == {"10001": "A", "10002": "B"}
     assert [plan.zone_name("A"), plan.zone_name("B")] == zone_names
+
+
+# -- plans that do not fit together (hand-made units) ------------------------------------------------------------------
+def _levels():
+    municipality = gpd.GeoDataFrame({"pop_total": [10, 20]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+                                    index=pd.Index(["10001", "10002"], name="unit_id"), crs="EPSG:31370")
+    fine_ids = ["1000101", "1000102", "1000201"]
+    neighbourhood = gpd.GeoDataFrame({"municipality_id": ["10001", "10001", "10002"], "pop_total": [5, 5, 20]},
+                                     geometry=[box(0, 0, .5, 1), box(.5, 0, 1, 1), box(1, 0, 2, 1)],
+                                     index=pd.Index(fine_ids, name="unit_id"), crs="EPSG:31370")
+    return {"municipality": municipality, "deelgemeente": municipality.iloc[:0], "neighbourhood": neighbourhood}
+
+
+def test_a_municipality_plan_is_mapped_onto_finer_units_and_said_so():
+    from zorgzones.plan_inputs import same_level
+    from zorgzones.zones import Plan
+
+    coarse = Plan.from_assignment(pd.Series(["A", "B"], index=["10001", "10002"]), name="coarse")
+    fine = Plan.from_assignment(pd.Series(["A", "B", "B"], index=["1000101", "1000102", "1000201"]), name="fine")
+    a, b, note = same_level(coarse, fine, _levels())
+    assert a.assignment.to_dict() == {"1000101": "A", "1000102": "A", "1000201": "B"} and a.level == "neighbourhood"
+    assert b is not fine and b.level == "neighbourhood" and "each taking the zone of its municipality" in note
+
+
+def test_a_mixed_plan_is_named_and_refused():
+    from zorgzones.errors import ValidationError
+    from zorgzones.plan_inputs import same_level
+    from zorgzones.zones import Plan
+
+    coarse = Plan.from_assignment(pd.Series(["A", "B"], index=["10001", "10002"]), name="coarse")
+    mixed = Plan.from_assignment(pd.Series(["A", "A", "B"], index=["1000101", "1000102", "10002"]), name="mix")
+    with pytest.raises(ValidationError, match=r"plan 'mix' mixes levels: 1 municipality ids \(e.g. 10002\), "
+                                              r"2 neighbourhood ids \(e.g. 1000101\)"):
+        same_level(coarse, mixed, _levels())
+
+
+def test_zone_count_bounds():
+    from zorgzones.errors import ValidationError
+    from zorgzones.plan_inputs import check_zone_count
+
+    units = _levels()["neighbourhood"]  # 3 units, 30 inhabitants
+    check_zone_count(2, units, 10, 20)
+    with pytest.raises(ValidationError, match="only 3 units"):
+        check_zone_count(4, units, None, None)
+    with pytest.raises(ValidationError, match="at most 1 zones of at least 16"):
+        check_zone_count(2, units, 16, None)
+    with pytest.raises(ValidationError, match="at least 3 zones of at most 10"):
+        check_zone_count(2, units, None, 10)
+
+
+@pytest.mark.parametrize("raw", [b"", b"<?xml version='1.0'?><html></html>", bytes(range(256)) * 20])
+def test_a_non_pbf_osm_file_is_a_validation_error(tmp_path, raw):
+    from zorgzones.errors import ValidationError
+    from zorgzones.osm import read_road_edges
+
+    path = tmp_path / "roads.osm.pbf"
+    path.write_bytes(raw)
+    with pytest.raises(ValidationError, match="roads.osm.pbf"):
+        read_road_edges(path)
+
+
+@pytest.mark.parametrize("raw", [b"", b"II*\x00garbage", b"not a raster at all"])
+def test_a_broken_population_raster_is_a_validation_error(tmp_path, raw):
+    from zorgzones.errors import ValidationError
+    from zorgzones.travel import raster_demand_points
+
+    path = tmp_path / "pop.tif"
+    path.write_bytes(raw)
+    with pytest.raises(ValidationError, match="pop.tif"):
+        raster_demand_points(path)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ValidationError
+from .settings import DPI_RANGE, MAX_POPULATION, MAX_TRAVEL_MIN
 
 
 def add_data_dir(parser) -> None:
@@ -81,9 +82,9 @@ non_negative_int = int_in(0, name="non_negative_int")
 positive_float = float_in(0, low_open=True, name="positive_float")
 non_negative_float = float_in(0, name="non_negative_float")
 seed = int_in(0, 2**32 - 1, name="seed")
-dpi = int_in(10, 2400, name="dpi")
-minutes = float_in(0, 24 * 60, low_open=True, name="minutes")
-population = float_in(0, 1e9, name="population")
+dpi = int_in(*DPI_RANGE, name="dpi")
+minutes = float_in(0, MAX_TRAVEL_MIN, low_open=True, name="minutes")
+population = float_in(0, MAX_POPULATION, name="population")
 
 
 def option_problems(args) -> list[str]:

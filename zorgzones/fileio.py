@@ -13,7 +13,9 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from .errors import ValidationError
 
@@ -177,8 +179,6 @@ def pick_sheet(sheets: dict[str, pd.DataFrame], *, path: Path, subject: str, she
 
 def gpkg_layers(path: Path, *, subject: str) -> list[str]:
     """Layer names of a GeoPackage; an empty, non-SQLite or damaged file is a ValidationError."""
-    import pyogrio
-
     _file_problem(path, subject)
     with open(path, "rb") as handle:
         head = handle.read(16)
@@ -197,8 +197,6 @@ def gpkg_layers(path: Path, *, subject: str) -> list[str]:
 
 def read_gpkg_table(path: Path, layer: str, *, subject: str, geometry: bool = False):
     """One layer of a GeoPackage (without geometry unless asked); GDAL failures become ValidationErrors."""
-    import pyogrio
-
     try:
         return pyogrio.read_dataframe(path, layer=layer, read_geometry=geometry)
     except Exception as exc:  # noqa: BLE001
@@ -208,8 +206,6 @@ def read_gpkg_table(path: Path, layer: str, *, subject: str, geometry: bool = Fa
 
 def read_vector_file(path: str | os.PathLike, *, subject: str, layer: str | None = None):
     """A GeoPackage/GeoJSON/shapefile/FlatGeobuf as a GeoDataFrame; every failure is a ValidationError."""
-    import geopandas as gpd
-
     path = Path(path)
     _file_problem(path, subject)
     if path.suffix.lower() == ".gpkg":
@@ -275,8 +271,6 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, copy
 
 def write_gpkg_layers(path: str | os.PathLike, layers: dict[str, pd.DataFrame], *, keep_other_layers: bool = True) -> Path:
     """Write ``layers`` into a GeoPackage atomically; other layers of an existing file are kept (or dropped)."""
-    import pyogrio
-
     path = Path(path)
     if keep_other_layers and path.is_file():
         gpkg_layers(path, subject=f"existing GeoPackage {path}")  # refuse to build on a damaged file
