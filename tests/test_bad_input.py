@@ -526,6 +526,46 @@ def _(tmp, data):
     return Case(validate(tmp / "p.csv", data, "--units", str(tmp / "u.shp")), ("crs",))
 
 
+@case("plan-units-csv-without-geometry")
+def _(tmp, data):
+    pd.DataFrame({"unit_id": ["10001"], "pop_total": [5]}).to_csv(tmp / "u.csv", index=False)
+    pd.DataFrame({"unit_id": ["10001"], "zone_id": ["A"]}).to_csv(tmp / "p.csv", index=False)
+    return Case(validate(tmp / "p.csv", data, "--units", str(tmp / "u.csv")), ("no geometry",))
+
+
+@case("plan-header-only")
+def _(tmp, data):
+    (tmp / "p.csv").write_text("unit_id,zone_id\n", encoding="utf-8")
+    return Case(validate(tmp / "p.csv", data), ("no rows",))
+
+
+@case("export-plan-header-only")
+def _(tmp, data):
+    (tmp / "p.csv").write_text("unit_id;zone_id;zone_name\n", encoding="utf-8")
+    return Case(["export", "data", "-o", str(tmp / "x.csv"), "--plan", str(tmp / "p.csv"), "--data-dir", str(data)],
+                ("no rows",))
+
+
+@case("metrics-unknown-unit-ids")
+def _(tmp, data):
+    frame = plan_frame(data)
+    frame.loc[0, "unit_id"] = "99999"
+    frame.to_csv(tmp / "p.csv", index=False)
+    return Case(["plan", "metrics", str(tmp / "p.csv"), "--data-dir", str(data)], ("99999", "not among"))
+
+
+@case("data-dir-is-a-file")
+def _(tmp, data):
+    (tmp / "data").write_text("not a folder")
+    return Case(["plan", "metrics", "elz", "--data-dir", str(tmp / "data")], ("not a folder",))
+
+
+@case("compare-with-region-is-fine")
+def _(tmp, data):
+    return Case(["plan", "compare", "elz", "elz_neighbourhood", "--region", "brussels", "--data-dir", str(data), "--json"],
+                ('"units_moved": 0',), codes=(0,))
+
+
 # -- plan compare ---------------------------------------------------------------------------------------------------
 @case("compare-municipality-with-neighbourhood-is-mapped")
 def _(tmp, data):

@@ -254,6 +254,8 @@ def load_bundle(data_dir: str | os.PathLike | None = None, *, allow_demo: bool |
     for candidate in (bundle_path(root), root / (BUNDLE_DIR + ".old")):
         if (candidate / "manifest.json").is_file():
             return Bundle.from_directory(candidate, data_dir=root)
+    if not allow_demo and root.exists() and not root.is_dir():
+        raise DataError(f"data directory {root} is a file, not a folder; check --data-dir")
     if not allow_demo and not root.is_dir():
         raise DataError(f"data directory {root} does not exist; check --data-dir, run `zorgzones data fetch --data-dir {root}`, "
                         "or add --demo to run on the synthetic demo region")

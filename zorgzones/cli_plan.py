@@ -157,6 +157,11 @@ def load_units(args, level: str):
     return units
 
 
+def _all_units(args, units, level: str):
+    """``units`` before ``--region`` restricted them (ids of the other region are not unknown ids)."""
+    return load_units(argparse.Namespace(**{**vars(args), "region": None}), args.level or level) if args.region else units
+
+
 def _band(args, plan: Plan | None):
     if args.band:
         return BAND_PRESETS[args.band]
@@ -241,6 +246,7 @@ def run_metrics(args) -> int:
     from zorgzones.plan_checks import plan_summary, zone_metrics
 
     plan, units, low, high = _plan_units_band(args)
+    check_plan_units(_all_units(args, units, plan.level), [plan])
     services = _bundle(args).services() if args.units is None else None
     metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
     if args.output:
@@ -260,7 +266,7 @@ def run_compare(args) -> int:
     plan_b = load_plan(args.plan_b, args, level=args.level)
     plan_a, plan_b, note = _same_level(plan_a, plan_b, args)
     units = load_units(args, args.level or plan_a.level)
-    check_plan_units(units, [plan_a, plan_b])
+    check_plan_units(_all_units(args, units, plan_a.level), [plan_a, plan_b])
     if args.region:
         plan_a, plan_b = _restrict(plan_a, units), _restrict(plan_b, units)
     low, high = _band(args, plan_a)

@@ -213,11 +213,17 @@ def read_vector_file(path: str | os.PathLike, *, subject: str, layer: str | None
         if layer is not None and layer not in layers:
             raise ValidationError(subject, [f"no layer {layer!r} in {path.name}; its layers are {layers}"])
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's own warnings; failures raise below
+            frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # noqa: BLE001 - GDAL/JSON/encoding errors on damaged files
         raise ValidationError(subject, [f"could not read {path.name} as a vector layer ({type(exc).__name__}: "
                                         f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}); "
                                         "export it again as GeoPackage or GeoJSON"]) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise ValidationError(subject, [f"{path.name} has no geometry; give a GeoPackage, GeoJSON or shapefile "
+                                        "(a table with coordinates is a CSV/XLSX services list)"])
+    return frame
 
 
 # -- writing ---------------------------------------------------------------------------------------------------

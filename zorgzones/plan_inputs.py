@@ -58,20 +58,24 @@ def same_level(plan_a: Plan, plan_b: Plan, units_by_level: dict) -> tuple[Plan, 
 
 
 def check_plan_units(units, plans: list[Plan]) -> None:
-    """Both plans must assign the same known units, or a comparison reports units 'moved to nothing'."""
+    """Every unit id of the plans must be a known unit, and two plans must assign the same units (or a
+    comparison reports units 'moved to nothing'); one ValidationError lists every problem."""
     problems = []
     for plan in plans:
         unknown = plan.assignment.index[~plan.assignment.index.isin(units.index)]
         if len(unknown):
             problems.append(f"plan {plan.name!r} has {len(unknown):,} unit id(s) that are not among the {len(units):,} units "
                             f"(e.g. {', '.join(map(str, unknown[:5]))}); is it a plan of other units or another vintage?")
-    a, b = (set(p.assignment.index) & set(units.index) for p in plans)
-    for name, only in ((plans[0].name, sorted(a - b)), (plans[1].name, sorted(b - a))):
+    pairs = []
+    if len(plans) == 2:
+        a, b = (set(p.assignment.index) & set(units.index) for p in plans)
+        pairs = [(plans[0].name, sorted(a - b)), (plans[1].name, sorted(b - a))]
+    for name, only in pairs:
         if only:
             problems.append(f"{len(only):,} unit(s) are only in plan {name!r} (e.g. {', '.join(only[:5])}); both plans must "
                             "assign the same units: complete the plans or restrict both with --region")
     if problems:
-        raise ValidationError("plan comparison", problems)
+        raise ValidationError("plan comparison" if len(plans) == 2 else f"plan {plans[0].name!r}", problems)
 
 
 def check_zone_count(n_zones: int | None, units, low: float | None, high: float | None) -> None:

@@ -195,6 +195,9 @@ def read_plan(path, *, level: str | None = None, name: str | None = None, encodi
             if {"key", "value"} <= set(info.columns):
                 meta = dict(info[["key", "value"]].itertuples(index=False))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if len(frame) == 0:
+        raise ValidationError(subject, [f"the plan table has columns {list(frame.columns)} but no rows; "
+                                        "give one row per unit (unit_id, zone_id)"])
     if "level" in frame.columns and level is None:
         levels = set(frame["level"].dropna().astype(str)) - {""}
         level = levels.pop() if len(levels) == 1 else None
