@@ -712,6 +712,18 @@ def _(tmp, data):
     return Case(["export", "map", "-o", str(tmp / "m.png"), "--dpi", "100000", "--data-dir", str(data)], ("--dpi",))
 
 
+@case("export-every-bad-option-at-once")
+def _(tmp, data):
+    return Case(["export", "data", "-o", str(tmp / "x.docx"), "--gaps", "pharmacy", "--max-minutes", "-1",
+                 "--data-dir", str(data)], ("--max-minutes", "--output", ".docx"))
+
+
+@case("generate-band-and-ranges-at-once")
+def _(tmp, data):
+    return Case(generate(tmp, "--min-population", "9000", "--max-population", "2000", "--seed", "-2", "--encoding", "zz"),
+                ("swap", "--seed", "--encoding"))
+
+
 @case("export-max-minutes-zero")
 def _(tmp, data):
     return Case(["export", "data", "-o", str(tmp / "x.gpkg"), "--gaps", "pharmacy", "--max-minutes", "0",

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     interrupt = _Interrupt()
     try:
         with interrupt:
-            raise_option_problems(args)
+            raise_option_problems(args, args.option_problems(args) if hasattr(args, "option_problems") else [])
             _demo_notice(args)
             return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -98,6 +98,9 @@ def option_problems(args) -> list[str]:
     return problems
 
 
+# A command may add ``set_defaults(option_problems=f)`` where ``f(args) -> list[str]`` finds problems *between* options
+# (a band whose minimum is above its maximum, an output suffix); ``cli.main`` lists them together with the range
+# problems above, before the command runs.
 def raise_option_problems(args, extra: list[str] = ()) -> None:
     """Raise one ValidationError listing every bad option (``extra`` adds cross-option problems)."""
     problems = option_problems(args) + list(extra)

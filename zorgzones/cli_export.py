@@ -58,7 +58,21 @@ def register(subparsers) -> None:
             sub.add_argument("--quiet", action="store_true", help="no progress bar")
         add_data_dir(sub)
         add_json(sub)
-        sub.set_defaults(func=run_export, what=name)
+        sub.set_defaults(func=run_export, what=name, option_problems=export_option_problems)
+
+
+def export_option_problems(args) -> list[str]:
+    """The output path's problems (type, folder), listed by ``main`` with the range problems of the other options."""
+    try:
+        path = output_path(args)
+    except ValidationError as exc:
+        return [f"--output: {p}" for p in exc.problems]
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return [f"--output {path}: folder {folder} does not exist; create it or choose another output path"]
+    if path.is_dir():
+        return [f"--output {path} is a folder; give a file name"]
+    return []
 
 
 def output_path(args) -> Path:

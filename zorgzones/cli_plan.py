@@ -45,20 +45,20 @@ def register(subparsers) -> None:
     validate.add_argument("plan", help=f"plan file ({', '.join(PLAN_SUFFIXES)}) or a bundle plan name such as elz")
     common(validate)
     validate.add_argument("--allow-cross-region", action="store_true")
-    validate.set_defaults(func=_checked(run_validate))
+    validate.set_defaults(func=_checked(run_validate), option_problems=plan_option_problems)
 
     metrics = commands.add_parser("metrics", help="zone metrics of a plan")
     metrics.add_argument("plan")
     common(metrics)
     metrics.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
-    metrics.set_defaults(func=_checked(run_metrics))
+    metrics.set_defaults(func=_checked(run_metrics), option_problems=plan_option_problems)
 
     compare = commands.add_parser("compare", help="compare two plans of the same units")
     compare.add_argument("plan_a")
     compare.add_argument("plan_b")
     common(compare)
     compare.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the zone-by-zone table (.csv or .xlsx)")
-    compare.set_defaults(func=_checked(run_compare))
+    compare.set_defaults(func=_checked(run_compare), option_problems=plan_option_problems)
 
     generate = commands.add_parser("generate", help="generate plans inside a population band")
     common(generate)
@@ -71,7 +71,7 @@ def register(subparsers) -> None:
                           help="replace an existing GeoPackage output instead of adding the plan's layers to it")
     generate.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None,
                           help="write the best plan (.csv, .xlsx, .gpkg); alternatives get -2, -3 … suffixes")
-    generate.set_defaults(func=_checked(run_generate))
+    generate.set_defaults(func=_checked(run_generate), option_problems=plan_option_problems)
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
@@ -82,8 +82,8 @@ def _bundle(args):
     return load_bundle(data_dir(args.data_dir))
 
 
-def check_plan_options(args) -> None:
-    """Every option problem at once, before any file is read: ranges (from ``type=``), band order, encoding, output."""
+def plan_option_problems(args) -> list[str]:
+    """Problems between options (band order, encoding, output path); ``main`` lists them with the range problems."""
     problems = []
     low, high = getattr(args, "min_population", None), getattr(args, "max_population", None)
     if isinstance(low, float) and isinstance(high, float) and low > high:
@@ -102,7 +102,12 @@ def check_plan_options(args) -> None:
             problems.append(f"--output {output}: folder {Path(output).parent} does not exist; create it first")
         elif Path(output).is_dir():
             problems.append(f"--output {output} is a folder; give a file name")
-    raise_option_problems(args, problems)
+    return problems
+
+
+def check_plan_options(args) -> None:
+    """Every option problem at once, before any file is read: ranges (from ``type=``) and the ones above."""
+    raise_option_problems(args, plan_option_problems(args))
 
 
 def load_plan(source: str, args, *, level: str | None = None) -> Plan:
