@@ -357,7 +357,7 @@ def run_cli(argv, capsys):
 
 def test_cli_access_on_demo_bundle(tmp_path, capsys):
     out = tmp_path / "access.csv"
-    code, summary, _ = run_cli(["access", "--data-dir", str(tmp_path), "--plan", "elz", "--method", "2sfca", "--json", "--out", str(out)], capsys)
+    code, summary, _ = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--plan", "elz", "--method", "2sfca", "--json", "--out", str(out)], capsys)
     assert code == 0 and summary["demo_data"] is True
     points = pd.read_csv(tmp_path / "access_points.csv", index_col="point_id")
     zones = pd.read_csv(tmp_path / "access_zones.csv", index_col="zone_id")
@@ -369,16 +369,16 @@ def test_cli_access_on_demo_bundle(tmp_path, capsys):
     region = summary["region"]
     assert region["supply_per_1000"] == pytest.approx((points["target_pop"] * points["supply_per_1000"]).sum() / points["target_pop"].sum())
     assert zones.loc[first, "ratio_to_region"] == pytest.approx(zones.loc[first, "supply_per_1000"] / region["supply_per_1000"])
-    code, text, _ = run_cli(["access", "--data-dir", str(tmp_path), "--method", "nearest", "--level", "municipality", "--mode", "walk", "--max-minutes", "10"], capsys)
+    code, text, _ = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--method", "nearest", "--level", "municipality", "--mode", "walk", "--max-minutes", "10"], capsys)
     assert code == 0 and "beyond T" in text
 
 
 def test_cli_access_bad_options(tmp_path, capsys):
-    code, _, err = run_cli(["access", "--data-dir", str(tmp_path), "--max-minutes", "-3", "--out", str(tmp_path / "x.txt")], capsys)
+    code, _, err = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--max-minutes", "-3", "--out", str(tmp_path / "x.txt")], capsys)
     assert code == 2 and "--max-minutes" in err and "--out" in err and "Traceback" not in err
-    code, _, err = run_cli(["access", "--data-dir", str(tmp_path), "--steps", "10-1"], capsys)
+    code, _, err = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--steps", "10-1"], capsys)
     assert code == 2 and "bound:weight" in err
-    code, _, err = run_cli(["access", "--data-dir", str(tmp_path), "--level", "raster"], capsys)
+    code, _, err = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--level", "raster"], capsys)
     assert code == 2 and "--raster" in err  # the demo bundle has no raster
 
 
@@ -449,9 +449,9 @@ def test_random_tables_match_oracle_property():
 
 
 def test_cli_access_province_keeps_regional_catchments(tmp_path, capsys):
-    code, whole, _ = run_cli(["access", "--data-dir", str(tmp_path), "--method", "2sfca", "--json"], capsys)
+    code, whole, _ = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--method", "2sfca", "--json"], capsys)
     province = "91000"  # a province of the seeded demo region
-    code, part, _ = run_cli(["access", "--data-dir", str(tmp_path), "--method", "2sfca", "--province", province, "--json"], capsys)
+    code, part, _ = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--method", "2sfca", "--province", province, "--json"], capsys)
     assert code == 0 and part["selection"]["target_pop"] < part["region"]["target_pop"] == whole["region"]["target_pop"]
     # the catchments use every unit, so the regional figure is unchanged by the selection
     assert part["region"]["supply_per_1000"] == pytest.approx(whole["region"]["supply_per_1000"])

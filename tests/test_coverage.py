@@ -259,7 +259,7 @@ def test_cli_gaps_on_demo_region(tmp_path, capsys):
     from zorgzones.cli import main
 
     out = tmp_path / "gaps.csv"
-    code = main(["gaps", "--data-dir", str(tmp_path), "--plan", "elz", "--norm-per-1000", "0.3",
+    code = main(["gaps", "--data-dir", str(tmp_path), "--demo", "--plan", "elz", "--norm-per-1000", "0.3",
                  "--population-per-capacity", "2500", "--out", str(out), "--json"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
@@ -272,9 +272,9 @@ def test_cli_gaps_on_demo_region(tmp_path, capsys):
     assert units["pop_beyond"].sum() == pytest.approx(summary["pop_beyond"])
     assert (tmp_path / "gaps_benchmark.csv").is_file() and (tmp_path / "gaps_zones.csv").is_file()
     gpkg = tmp_path / "gaps.gpkg"
-    assert main(["gaps", "--data-dir", str(tmp_path), "--out", str(gpkg)]) == 0
+    assert main(["gaps", "--data-dir", str(tmp_path), "--demo", "--out", str(gpkg)]) == 0
     assert len(gpd.read_file(gpkg, layer="gap_areas")) == summary["gap_areas"]
-    assert main(["gaps", "--data-dir", str(tmp_path), "--plan", "elz", "--out", str(gpkg)]) == 0
+    assert main(["gaps", "--data-dir", str(tmp_path), "--demo", "--plan", "elz", "--out", str(gpkg)]) == 0
     import pyogrio
 
     assert {"units", "ranked", "gap_areas", "zones", "benchmark"} <= {name for name, _ in pyogrio.list_layers(gpkg)}
@@ -283,11 +283,11 @@ def test_cli_gaps_on_demo_region(tmp_path, capsys):
 def test_cli_gaps_bad_options_give_one_clear_message(tmp_path, capsys):
     from zorgzones.cli import main
 
-    code = main(["gaps", "--data-dir", str(tmp_path), "--target", "pop_cats", "--plan", "nope", "--province", "99999"])
+    code = main(["gaps", "--data-dir", str(tmp_path), "--demo", "--target", "pop_cats", "--plan", "nope", "--province", "99999"])
     assert code == 2
     err = capsys.readouterr().err
     assert "pop_cats" in err and "nope" in err and "99999" in err and "Traceback" not in err
-    assert main(["gaps", "--data-dir", str(tmp_path), "--max-minutes", "0"]) == 2
+    assert main(["gaps", "--data-dir", str(tmp_path), "--demo", "--max-minutes", "0"]) == 2
 
 
 def test_ids_that_do_not_match_are_an_error_not_a_silent_gap():

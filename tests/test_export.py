@@ -161,16 +161,16 @@ def test_cli_export_commands_json(tmp_path, capsys):
              (["html", "-o", str(out / "kaart.html"), "--no-basemap"], ["kaart.html"]),
              (["data", "-o", str(out / "plan.gpkg")], ["plan.gpkg"])]
     for args, names in cases:
-        assert main(["export", *args, "--data-dir", str(data_dir), "--json"]) == 0
+        assert main(["export", *args, "--data-dir", str(data_dir), "--demo", "--json"]) == 0
         summary = json.loads(capsys.readouterr().out)
         assert [Path(w["path"]).name for w in summary["written"]] == names
         assert summary["synthetic_demo_data"] is True and all(w["bytes"] > 0 for w in summary["written"])
         assert summary.get("external_assets", []) == []  # the HTML map is self-contained without any option
-    assert main(["export", "pack", "-o", str(out / "pack.pdf"), "--indicator", "bogus", "--data-dir", str(data_dir)]) == 2
+    assert main(["export", "pack", "-o", str(out / "pack.pdf"), "--indicator", "bogus", "--data-dir", str(data_dir), "--demo"]) == 2
     assert "unknown indicator 'bogus'" in capsys.readouterr().err
-    assert main(["export", "data", "-o", str(out / "x.gpkg"), "--plan", "nope", "--data-dir", str(data_dir)]) == 2
+    assert main(["export", "data", "-o", str(out / "x.gpkg"), "--plan", "nope", "--data-dir", str(data_dir), "--demo"]) == 2
     assert "unknown plan 'nope'" in capsys.readouterr().err
-    assert main(["export", "map", "-o", str(out / "x.png"), "--format", "pdf", "--data-dir", str(data_dir)]) == 2
+    assert main(["export", "map", "-o", str(out / "x.png"), "--format", "pdf", "--data-dir", str(data_dir), "--demo"]) == 2
     assert "--format pdf but the file name ends in .png" in capsys.readouterr().err
     assert not (out / "pack.pdf").exists() and not (out / "x.gpkg").exists()
 

@@ -210,18 +210,18 @@ def test_cli_site_on_demo_region(tmp_path, capsys):
     from zorgzones.cli import main
 
     out = tmp_path / "sites.gpkg"
-    assert main(["site", "--data-dir", str(tmp_path), "--p", "3", "--max-minutes", "10", "--out", str(out), "--json"]) == 0
+    assert main(["site", "--data-dir", str(tmp_path), "--demo", "--p", "3", "--max-minutes", "10", "--out", str(out), "--json"]) == 0
     exact = json.loads(capsys.readouterr().out)
     assert exact["status"] == "optimal" and len(exact["sites"]) == 3
     assert len(gpd.read_file(out, layer="sites")) == 3
-    assert main(["site", "--data-dir", str(tmp_path), "--p", "3", "--max-minutes", "10", "--method", "greedy", "--json"]) == 0
+    assert main(["site", "--data-dir", str(tmp_path), "--demo", "--p", "3", "--max-minutes", "10", "--method", "greedy", "--json"]) == 0
     greedy = json.loads(capsys.readouterr().out)
     assert greedy["value"] <= exact["value"] + 1e-9
-    assert main(["site", "--data-dir", str(tmp_path), "--p", "2", "--objective", "median", "--candidates", "grid",
+    assert main(["site", "--data-dir", str(tmp_path), "--demo", "--p", "2", "--objective", "median", "--candidates", "grid",
                  "--grid-spacing-m", "3000", "--json"]) == 0
     median = json.loads(capsys.readouterr().out)
     assert median["objective"] == "p_median" and median["mean_cost"] > 0 and median["value"] <= median["baseline"]
-    assert main(["site", "--data-dir", str(tmp_path), "--p", "100000", "--candidates", "units"]) == 2
+    assert main(["site", "--data-dir", str(tmp_path), "--demo", "--p", "100000", "--candidates", "units"]) == 2
     assert "candidate site(s)" in capsys.readouterr().err
 
 
@@ -238,14 +238,14 @@ def test_cli_site_with_given_candidates_and_services_files(tmp_path, capsys):
     sites = gpd.GeoDataFrame({"id": [f"cand{k}" for k in range(20)], "name": units["name"].to_numpy()},
                              geometry=units.geometry.centroid.to_numpy(), crs=units.crs)
     sites.to_file(tmp_path / "sites.gpkg")
-    code = main(["site", "--data-dir", str(tmp_path), "--p", "2", "--services-file", str(tmp_path / "own.gpkg"),
+    code = main(["site", "--data-dir", str(tmp_path), "--demo", "--p", "2", "--services-file", str(tmp_path / "own.gpkg"),
                  "--candidates-file", str(tmp_path / "sites.gpkg"), "--json"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["candidate_kind"] == "file" and summary["candidates"] == 20
     assert all(s.startswith("cand") for s in summary["sites"])
     (tmp_path / "broken.csv").write_text("name;x\nA;1\n", encoding="utf-8")
-    assert main(["site", "--data-dir", str(tmp_path), "--p", "1", "--candidates-file", str(tmp_path / "broken.csv")]) == 2
+    assert main(["site", "--data-dir", str(tmp_path), "--demo", "--p", "1", "--candidates-file", str(tmp_path / "broken.csv")]) == 2
     assert "invalid input" in capsys.readouterr().err
 
 

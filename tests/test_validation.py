@@ -71,9 +71,11 @@ def test_points_outside_region_and_without_coordinates():
 def test_upload_wrong_encoding_is_named(tmp_path):
     path = tmp_path / "social_map.csv"
     path.write_bytes("name,lat,lon\nApotheek Ré,51.0,4.0\n".encode("cp1252"))
-    services, report = read_services_file(path)
-    assert len(services) == 0
-    assert "not UTF-8" in report.problems[0] and "cp1252" in report.problems[0]
+    services, report = read_services_file(path)  # sniffed, and said so
+    assert report.ok and services["name"].iloc[0] == "Apotheek Ré"
+    assert any("not UTF-8" in n and "Windows-1252" in n and "--encoding" in n for n in report.notes)
+    services, report = read_services_file(path, encoding="utf-8")  # a wrong explicit encoding is named
+    assert len(services) == 0 and "not valid utf-8" in report.problems[0] and "cp1252" in report.problems[0]
     services, report = read_services_file(path, encoding="cp1252")
     assert report.ok and services["name"].iloc[0] == "Apotheek Ré"
 

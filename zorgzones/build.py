@@ -23,6 +23,7 @@ from .bundle import BUNDLE_VERSION, write_layer
 from .catalog import Catalog, default_catalog
 from .errors import Report
 from .fetch import cached_path
+from .integrity import layer_checksums
 from .settings import AGE_BANDS, BAND_PRESETS, BORDER_BUFFER_M, REGIONS, WORKING_CRS
 from .validation import validate_points, validate_units
 
@@ -407,6 +408,7 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
         "plans": plan_info,
         "paths": {key: str(src(*where).relative_to(data_dir)) for key, where in PATHS.items()},
         "notes": report.notes,
+        "checksums": layer_checksums(out_dir),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     return manifest

@@ -5,6 +5,7 @@ The processed region bundle: fast-loading layers (GeoParquet) plus a manifest wi
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import pandas as pd
 
 from . import settings
 from .errors import DataError
+from .integrity import bundle_damage
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
 BUNDLE_VERSION = 4
@@ -40,13 +42,46 @@ def write_layer(frame: pd.DataFrame, path: Path) -> None:
 
 
 def read_layer(path: Path) -> pd.DataFrame:
-    """Read a layer written by :func:`write_layer` (GeoParquet when it has geometry)."""
+    """Read a layer written by :func:`write_layer` (GeoParquet when it has geometry); a damaged file is a DataError."""
     import pyarrow.parquet as pq
 
-    metadata = pq.read_schema(path).metadata or {}
-    if b"geo" in metadata:
-        return gpd.read_parquet(path)
-    return pd.read_parquet(path)
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        if b"geo" in metadata:
+            return gpd.read_parquet(path)
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataError(damaged_message(path.parent, f"layer {path.name} is unreadable: {str(exc).splitlines()[0]}")) from None
+
+
+#: Whether ``load_bundle`` may fall back to the synthetic demo region; the CLI turns it off unless ``--demo``.
+DEMO_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar("zorgzones_demo_allowed", default=True)
+
+
+def damaged_message(folder: Path, detail: str) -> str:
+    data_dir = Path(folder).parent
+    return (f"the bundle in {data_dir} is damaged ({detail}): run `zorgzones data fetch --repair --data-dir {data_dir}` "
+            "(add --mirror DIR to read a local mirror)")
+
+
+def read_manifest(folder: Path) -> dict:
+    """The manifest of a bundle folder; unreadable JSON is a DataError saying how to repair."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(damaged_message(folder, f"manifest.json is unreadable: {exc}")) from None
+    if not isinstance(manifest, dict):
+        raise DataError(damaged_message(folder, "manifest.json is not a JSON object"))
+    return manifest
+
+
+def verify_bundle(folder: Path, *, full: bool = False) -> dict:
+    """The manifest of a bundle folder after checking its layers (size; sha256 with ``full``); DataError if damaged."""
+    manifest = read_manifest(folder)
+    problems = bundle_damage(folder, manifest, full=full)
+    if problems:
+        raise DataError(damaged_message(folder, "; ".join(problems)))
+    return manifest
 
 
 class Bundle:
@@ -66,7 +101,7 @@ class Bundle:
         manifest_path = path / "manifest.json"
         if not manifest_path.is_file():
             raise DataError(f"{path} is not a region bundle (no manifest.json)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = verify_bundle(path)
         layers = {p.stem: (lambda p=p: read_layer(p)) for p in sorted(path.glob("*.parquet"))}
         return cls(manifest, layers, root=data_dir or path.parent)
 
@@ -208,6 +243,8 @@ def bundle_is_current(data_dir: Path, catalog) -> bool:
         content = json.loads(manifest.read_text(encoding="utf-8"))
     except ValueError:
         return False
+    if not isinstance(content, dict) or bundle_damage(manifest.parent, content):
+        return False
     return content.get("bundle_version") == BUNDLE_VERSION and content.get("catalog_fingerprint") == catalog.fingerprint()
 
 
@@ -221,15 +258,22 @@ def install_bundle(data_dir: Path, staging: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def load_bundle(data_dir: str | os.PathLike | None = None, *, allow_demo: bool = True) -> Bundle:
-    """The real region bundle in ``data_dir``; without one, the synthetic demo region (unless ``allow_demo=False``)."""
+def load_bundle(data_dir: str | os.PathLike | None = None, *, allow_demo: bool | None = None) -> Bundle:
+    """The real region bundle in ``data_dir``; without one, the synthetic demo region (unless ``allow_demo=False``;
+    ``None`` follows :data:`DEMO_ALLOWED`, which the CLI sets from ``--demo``)."""
     root = settings.data_dir(data_dir)
+    allow_demo = DEMO_ALLOWED.get() if allow_demo is None else allow_demo
     for candidate in (bundle_path(root), root / (BUNDLE_DIR + ".old")):
         if (candidate / "manifest.json").is_file():
             return Bundle.from_directory(candidate, data_dir=root)
+    if not allow_demo and root.exists() and not root.is_dir():
+        raise DataError(f"data directory {root} is a file, not a folder; check --data-dir")
+    if not allow_demo and not root.is_dir():
+        raise DataError(f"data directory {root} does not exist; check --data-dir, run `zorgzones data fetch --data-dir {root}`, "
+                        "or add --demo to run on the synthetic demo region")
     if not allow_demo:
         raise DataError(f"no region bundle in {root}; run `zorgzones data fetch --data-dir {root}` "
-                        "(or add `--mirror DIR` to read a local mirror)")
+                        "(or add `--mirror DIR` to read a local mirror), or add --demo to run on the synthetic demo region")
     demo_dir = root / DEMO_DIR
     if (demo_dir / "manifest.json").is_file():
         return Bundle.from_directory(demo_dir, data_dir=root)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import settings
-from .bundle import load_bundle
-from .cli_common import add_data_dir, add_json, print_json, progress_enabled
+from .bundle import bundle_path, load_bundle, verify_bundle
+from .cli_common import add_data_dir, add_json, print_json, progress_enabled, seed
 from .demo import write_demo
 from .fetch import fetch_region
 
@@ -25,9 +25,10 @@ def register(subparsers) -> None:
     fetch.add_argument("--mirror", type=Path, help="read the files from a local mirror directory (same URL layout) instead of the network")
     fetch.add_argument("--base-url", help="download from this host instead of the catalog's (same URL paths)")
     fetch.add_argument("--force", action="store_true", help="rebuild the bundle even when it is current")
+    fetch.add_argument("--repair", action="store_true", help="re-verify every cached file and rebuild a damaged bundle")
     fetch.add_argument("--quiet", action="store_true", help="no progress bars")
     add_json(fetch)
-    fetch.set_defaults(func=run_fetch)
+    fetch.set_defaults(func=run_fetch, writes_bundle=True)
 
     info = commands.add_parser("info", help="what the bundle holds (units, population, plans, services, sources)")
     add_data_dir(info)
@@ -36,9 +37,14 @@ def register(subparsers) -> None:
 
     demo = commands.add_parser("demo", help="write the synthetic demo region (no download needed)")
     add_data_dir(demo)
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     add_json(demo)
-    demo.set_defaults(func=run_demo)
+    demo.set_defaults(func=run_demo, writes_bundle=True)
+
+    verify = commands.add_parser("check-bundle", help="verify every layer of the bundle against its recorded sha256")
+    add_data_dir(verify)
+    add_json(verify)
+    verify.set_defaults(func=run_check_bundle)
 
     check = commands.add_parser("check", help="check a user file (services list) and list every problem")
     check.add_argument("path", type=Path, help="CSV, XLSX, GeoPackage, GeoJSON or shapefile")
@@ -46,7 +52,9 @@ def register(subparsers) -> None:
     for key in ("id", "name", "type", "capacity", "x", "y"):
         check.add_argument(f"--{key}", dest=f"column_{key}", metavar="COLUMN", help=f"column holding the {key}")
     check.add_argument("--crs", help="CRS of the x/y columns (default EPSG:4326 for lon/lat)")
-    check.add_argument("--encoding", help="text encoding of a CSV (default UTF-8)")
+    check.add_argument("--encoding", help="text encoding of a CSV (default: from its byte-order mark, else UTF-8, "
+                       "else guessed and reported)")
+    check.add_argument("--sheet", help="sheet of an XLSX (name or number; default: the one with coordinate columns)")
     add_data_dir(check)
     add_json(check)
     check.set_defaults(func=run_check)
@@ -69,7 +77,7 @@ def register(subparsers) -> None:
 
 def run_fetch(args) -> int:
     result = fetch_region(args.data_dir, mirror=args.mirror, base_url=args.base_url,
-                          progress=progress_enabled(args), force=args.force)
+                          progress=progress_enabled(args), force=args.force or args.repair)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -80,6 +88,8 @@ def run_fetch(args) -> int:
 
 def run_info(args) -> int:
     bundle = load_bundle(args.data_dir)
+    if bundle.root is not None and bundle_path(bundle.root).is_dir():
+        verify_bundle(bundle_path(bundle.root), full=True)
     info = bundle.info()
     if args.json:
         print_json(info)
@@ -98,6 +108,22 @@ def run_info(args) -> int:
     print("  sources:")
     for source in info["sources"]:
         print(f"    - {source['title']} ({source['licence']}; {source['reference_date']})")
+    return 0
+
+
+def run_check_bundle(args) -> int:
+    folder = bundle_path(settings.data_dir(args.data_dir))
+    if not (folder / "manifest.json").is_file():
+        load_bundle(args.data_dir, allow_demo=False)  # raises with the message saying how to get one
+    manifest = verify_bundle(folder, full=True)
+    checked = len(manifest.get("checksums", {}))
+    if args.json:
+        print_json({"bundle": str(folder), "ok": True, "layers_checked": checked})
+    elif checked:
+        print(f"the bundle in {folder.parent} is intact ({checked} layers match their sha256)")
+    else:
+        print(f"the bundle in {folder.parent} has no recorded checksums (built by an older version); "
+              "run `zorgzones data fetch --repair` to record them")
     return 0
 
 
@@ -124,7 +150,7 @@ def run_check(args) -> int:
     file_columns = list(header.columns) if header is not None else []
     remembered = recall_mapping(settings.data_dir(args.data_dir), file_columns) if file_columns and not columns else {}
     services, report = read_services_file(args.path, columns=columns or remembered, crs=args.crs, encoding=args.encoding,
-                                          region=bundle.boundaries("region").union_all())
+                                          sheet=args.sheet, region=bundle.boundaries("region").union_all())
     if remembered:
         report.note(f"column mapping remembered from an earlier file with the same columns: {remembered}")
     elif columns and report.ok and file_columns:

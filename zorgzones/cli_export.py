@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .cli_common import add_data_dir, add_json, print_json, progress_enabled
+from .cli_common import add_data_dir, add_json, dpi, minutes, print_json, progress_enabled
 from .errors import ValidationError
 from .indicators import indicator_keys
 from .printmap import ORIENTATIONS, PAPER_MM
@@ -49,7 +49,7 @@ def register(subparsers) -> None:
             sub.add_argument("--services", action="store_true", help="draw pharmacies and hospitals")
             sub.add_argument("--title", help="map title (default: indicator per level)")
             sub.add_argument("--subtitle", help="subtitle (default: plan and number of zones)")
-            sub.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
+            sub.add_argument("--dpi", type=dpi, default=300, help="PNG resolution (default 300; 10 to 2400)")
         if name == "html":
             sub.add_argument("--no-services", action="store_true", help="leave the services layer out")
             sub.add_argument("--no-basemap", action="store_true", help="no web basemap tiles (the map's scripts are inlined "
@@ -57,12 +57,26 @@ def register(subparsers) -> None:
         if name in ("data", "html"):
             sub.add_argument("--gaps", metavar="SERVICE_TYPE", help="add coverage gaps for this service type (pharmacy, hospital) "
                              "as analysis layers: population beyond --max-minutes by straight line")
-            sub.add_argument("--max-minutes", type=float, default=5.0, help="travel-time threshold of --gaps (default 5)")
+            sub.add_argument("--max-minutes", type=minutes, default=5.0, help="travel-time threshold of --gaps (default 5)")
         if name == "pack":
             sub.add_argument("--quiet", action="store_true", help="no progress bar")
         add_data_dir(sub)
         add_json(sub)
-        sub.set_defaults(func=run_export, what=name)
+        sub.set_defaults(func=run_export, what=name, option_problems=export_option_problems)
+
+
+def export_option_problems(args) -> list[str]:
+    """The output path's problems (type, folder), listed by ``main`` with the range problems of the other options."""
+    try:
+        path = output_path(args)
+    except ValidationError as exc:
+        return [f"--output: {p}" for p in exc.problems]
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return [f"--output {path}: folder {folder} does not exist; create it or choose another output path"]
+    if path.is_dir():
+        return [f"--output {path} is a folder; give a file name"]
+    return []
 
 
 def output_path(args) -> Path:

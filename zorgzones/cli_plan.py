@@ -13,9 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zorgzones.cli_common import add_data_dir, add_json, progress_enabled
+from zorgzones.cli_common import (add_data_dir, add_json, int_in, population, positive_int, progress_enabled,
+                                  raise_option_problems, seed)
 from zorgzones.errors import ValidationError
-from zorgzones.settings import BAND_PRESETS, LEVELS, WORKING_CRS
+from zorgzones.fileio import atomic_write, check_encoding_name, read_vector_file
+from zorgzones.plan_inputs import check_plan_units, check_zone_count, same_level
+from zorgzones.settings import BAND_PRESETS, LEVELS, MAX_PLAN_ALTERNATIVES, WORKING_CRS
 from zorgzones.zones import PLAN_SUFFIXES, Plan, read_plan, write_plan
 
 
@@ -30,11 +33,15 @@ def register(subparsers) -> None:
         parser.add_argument("--unit-id", default="unit_id", help="id column of --units (default unit_id)")
         parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the plan's level)")
         parser.add_argument("--region", choices=("flanders", "brussels"), default=None, help="only units of this region")
+        parser.add_argument("--encoding", default=None, help="text encoding of CSV plan files (default: byte-order mark, "
+                            "else UTF-8, else guessed and reported)")
+        parser.add_argument("--sheet", default=None, help="sheet of XLSX plan files (name or number; default: 'assignment', "
+                            "else the one with unit_id and zone_id columns)")
         add_json(parser)
         if band:
             parser.add_argument("--band", choices=sorted(BAND_PRESETS), default=None, help="population band preset")
-            parser.add_argument("--min-population", type=float, default=None)
-            parser.add_argument("--max-population", type=float, default=None)
+            parser.add_argument("--min-population", type=population, default=None)
+            parser.add_argument("--max-population", type=population, default=None)
         parser.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
         parser.add_argument("--year", type=int, default=None,
                             help="population of this year: observed (Statbel) up to 2022, Planning Bureau projection after")
@@ -44,7 +51,7 @@ def register(subparsers) -> None:
     common(validate)
     validate.add_argument("--allow-cross-region", action="store_true")
     validate.add_argument("--years", default=None, help="also check the band in each year of a range, e.g. 2022-2040")
-    validate.set_defaults(func=run_validate)
+    validate.set_defaults(func=_checked(run_validate), option_problems=plan_option_problems)
 
     metrics = commands.add_parser("metrics", help="zone metrics of a plan")
     metrics.add_argument("plan")
@@ -57,25 +64,27 @@ def register(subparsers) -> None:
     metrics.add_argument("--indicators", default=None, metavar="KEYS",
                          help="comma list of indicators for --compare-with (default: ageing shares, informal-care ratio, "
                               "pharmacies, all/general/psychiatric hospital beds)")
-    metrics.set_defaults(func=run_metrics)
+    metrics.set_defaults(func=_checked(run_metrics), option_problems=plan_option_problems)
 
     compare = commands.add_parser("compare", help="compare two plans of the same units")
     compare.add_argument("plan_a")
     compare.add_argument("plan_b")
     common(compare)
     compare.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the zone-by-zone table (.csv or .xlsx)")
-    compare.set_defaults(func=run_compare)
+    compare.set_defaults(func=_checked(run_compare), option_problems=plan_option_problems)
 
     generate = commands.add_parser("generate", help="generate plans inside a population band")
     common(generate)
-    generate.add_argument("--n-zones", type=int, default=None)
+    generate.add_argument("--n-zones", type=positive_int, default=None)
     generate.add_argument("--respect", choices=("region", "province"), default="region")
     generate.add_argument("--base", default=None, help="plan file or bundle plan name to stay close to")
-    generate.add_argument("--seed", type=int, default=0)
-    generate.add_argument("--alternatives", type=int, default=1)
+    generate.add_argument("--seed", type=seed, default=0)
+    generate.add_argument("--alternatives", type=int_in(1, MAX_PLAN_ALTERNATIVES, name="alternatives"), default=1)
+    generate.add_argument("--replace", action="store_true",
+                          help="replace an existing GeoPackage output instead of adding the plan's layers to it")
     generate.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None,
                           help="write the best plan (.csv, .xlsx, .gpkg); alternatives get -2, -3 … suffixes")
-    generate.set_defaults(func=run_generate)
+    generate.set_defaults(func=_checked(run_generate), option_problems=plan_option_problems)
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
@@ -86,11 +95,39 @@ def _bundle(args):
     return load_bundle(data_dir(args.data_dir))
 
 
+def plan_option_problems(args) -> list[str]:
+    """Problems between options (band order, encoding, output path); ``main`` lists them with the range problems."""
+    problems = []
+    low, high = getattr(args, "min_population", None), getattr(args, "max_population", None)
+    if isinstance(low, float) and isinstance(high, float) and low > high:
+        problems.append(f"--min-population {low:,.0f} is above --max-population {high:,.0f}; swap them")
+    if getattr(args, "encoding", None):
+        try:
+            check_encoding_name(args.encoding)
+        except ValidationError as exc:
+            problems.extend(f"--encoding: {p}" for p in exc.problems)
+    output = getattr(args, "output", None)
+    if output is not None:
+        allowed = PLAN_SUFFIXES if args.plan_command == "generate" else (".csv", ".xlsx")
+        if Path(output).suffix.lower() not in allowed:
+            problems.append(f"--output {output}: unsupported file type {Path(output).suffix or '(none)'!r}; use {', '.join(allowed)}")
+        elif not Path(output).parent.is_dir():
+            problems.append(f"--output {output}: folder {Path(output).parent} does not exist; create it first")
+        elif Path(output).is_dir():
+            problems.append(f"--output {output} is a folder; give a file name")
+    return problems
+
+
+def check_plan_options(args) -> None:
+    """Every option problem at once, before any file is read: ranges (from ``type=``) and the ones above."""
+    raise_option_problems(args, plan_option_problems(args))
+
+
 def load_plan(source: str, args, *, level: str | None = None) -> Plan:
     """A plan from a file path, else from the bundle by name."""
     path = Path(source)
-    if path.suffix.lower() in PLAN_SUFFIXES or path.exists():
-        return read_plan(path, level=level)
+    if path.suffix.lower() in PLAN_SUFFIXES or path.exists() or any(c in source for c in "/\\."):
+        return read_plan(path, level=level, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None))
     bundle = _bundle(args)
     if source not in bundle.plan_names():
         raise ValidationError("plan", [f"{source!r} is neither a plan file nor a plan of the bundle ({bundle.plan_names()})"])
@@ -105,11 +142,9 @@ def load_units(args, level: str):
     if args.units is not None and getattr(args, "year", None) is not None:
         raise ValidationError("year", ["--year needs the bundle's units (population by year); drop --units or --year"])
     if args.units is not None:
-        import geopandas as gpd
-
-        if not args.units.is_file():
-            raise ValidationError("units", [f"file {args.units} not found"])
-        units = gpd.read_file(args.units)
+        units = read_vector_file(args.units, subject=f"units file {args.units.name}")
+        if not len(units):
+            raise ValidationError("units", [f"{args.units.name} has no rows"])
         if args.unit_id not in units.columns:
             raise ValidationError("units", [f"no column {args.unit_id!r} in {args.units.name}; columns: {list(units.columns)}; "
                                             "pass --unit-id"])
@@ -118,6 +153,21 @@ def load_units(args, level: str):
                 raise ValidationError("units", [f"{args.units.name} has no CRS; expected {WORKING_CRS}"])
             units = units.to_crs(WORKING_CRS)
         units[args.unit_id] = units[args.unit_id].astype(str)
+        problems = []
+        dup = units[args.unit_id][units[args.unit_id].duplicated()]
+        if len(dup):
+            problems.append(f"{units[args.unit_id].duplicated().sum()} duplicate {args.unit_id}(s) in {args.units.name}, "
+                            f"e.g. {dup.iloc[0]!r}; keep one row per unit")
+        if "pop_total" not in units.columns:
+            problems.append(f"no column 'pop_total' in {args.units.name}; columns: {list(units.columns)}")
+        else:
+            pop = pd.to_numeric(units["pop_total"], errors="coerce")
+            if pop.isna().any() or (pop < 0).any():
+                problems.append(f"pop_total of {args.units.name} must be a number >= 0 for every unit; "
+                                f"bad for {list(units.loc[pop.isna() | (pop < 0), args.unit_id][:5])}")
+            units["pop_total"] = pop
+        if problems:
+            raise ValidationError("units", problems)
         units = units.set_index(args.unit_id).rename_axis("unit_id")
     elif getattr(args, "year", None) is not None:
         from zorgzones.population import units_for_year
@@ -129,6 +179,11 @@ def load_units(args, level: str):
         region = units["region"] if "region" in units else pd.Series(np.where(units.index.str.startswith("21"), "brussels", "flanders"), index=units.index)
         units = units[region == args.region]
     return units
+
+
+def _all_units(args, units, level: str):
+    """``units`` before ``--region`` restricted them (ids of the other region are not unknown ids)."""
+    return load_units(argparse.Namespace(**{**vars(args), "region": None}), args.level or level) if args.region else units
 
 
 def _band_choice(args, plan: Plan | None, units=None):
@@ -181,9 +236,9 @@ def _jsonable(value):
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
     if path.suffix.lower() == ".xlsx":
-        frame.to_excel(path)
+        atomic_write(path, frame.to_excel)
     elif path.suffix.lower() == ".csv":
-        frame.to_csv(path)
+        atomic_write(path, frame.to_csv)
     else:
         raise ValidationError("output", [f"unsupported suffix {path.suffix!r} for a table; use .csv or .xlsx"])
 
@@ -195,6 +250,23 @@ def _plan_units_band(args):
     if args.region:
         plan = _restrict(plan, units)
     return (plan, units, *_band(args, plan, units))
+
+
+def _same_level(plan_a: Plan, plan_b: Plan, args) -> tuple[Plan, Plan, str | None]:
+    """Both plans on one level of the bundle's units (with ``--units`` the file's ids are checked instead)."""
+    if args.units is not None:
+        return plan_a, plan_b, None
+    bundle = _bundle(args)
+    return same_level(plan_a, plan_b, {level: bundle.units(level) for level in LEVELS})
+
+
+def _checked(handler):
+    """Run the option checks before the handler (so nothing is read or computed with a bad option)."""
+    def run(args):
+        check_plan_options(args)
+        return handler(args)
+    run.__name__ = handler.__name__
+    return run
 
 
 # -- handlers --------------------------------------------------------------------------------------------------
@@ -235,6 +307,7 @@ def run_metrics(args) -> int:
     from zorgzones.plan_checks import plan_summary, zone_metrics
 
     plan, units, low, high = _plan_units_band(args)
+    check_plan_units(_all_units(args, units, plan.level), [plan])
     services = _bundle(args).services() if args.units is None else None
     metrics = zone_metrics(units, plan, services=services, min_population=low, max_population=high)
     if args.output:
@@ -295,7 +368,9 @@ def run_compare(args) -> int:
 
     plan_a = load_plan(args.plan_a, args, level=args.level)
     plan_b = load_plan(args.plan_b, args, level=args.level)
+    plan_a, plan_b, note = _same_level(plan_a, plan_b, args)
     units = load_units(args, args.level or plan_a.level)
+    check_plan_units(_all_units(args, units, plan_a.level), [plan_a, plan_b])
     if args.region:
         plan_a, plan_b = _restrict(plan_a, units), _restrict(plan_b, units)
     low, high = _band(args, plan_a, units)
@@ -304,7 +379,9 @@ def run_compare(args) -> int:
         _write_table(result.zones, args.output)
     moved = ", ".join(f"{r.unit_id} {r.zone_a}->{r.zone_b}" for r in result.moved.head(30).itertuples())
     extra, line = _population_note(units)
-    _emit(args, result.to_dict() | extra, line + json.dumps(result.summary, indent=2, default=_jsonable) + f"\nmoved: {moved}")
+    payload = result.to_dict() | extra | ({"notes": [note]} if note else {})
+    _emit(args, payload, line + (f"note: {note}\n" if note else "") + json.dumps(result.summary, indent=2, default=_jsonable)
+          + f"\nmoved: {moved}")
     return 0
 
 
@@ -316,6 +393,7 @@ def run_generate(args) -> int:
     level = args.level or (base.level if base is not None else "municipality")
     units = load_units(args, level)
     low, high = _band(args, None)
+    check_zone_count(args.n_zones, units, low, high)
     if progress_enabled(args):
         print(f"generating {args.alternatives} plan(s) for {len(units)} units …", file=sys.stderr)
     results = generate_plans(units, min_population=low, max_population=high, n_zones=args.n_zones, respect=args.respect,
@@ -331,12 +409,17 @@ def run_generate(args) -> int:
                  "assignment": plan.to_frame().to_dict(orient="records")}
         if args.output:
             path = args.output if rank == 1 else args.output.with_name(f"{args.output.stem}-{rank}{args.output.suffix}")
-            write_plan(plan, path, units=units)
+            write_plan(plan, path, units=units, keep_other_layers=not args.replace)
             entry["path"] = str(path)
         payload["plans"].append(entry)
         lines.append(f"#{rank} {plan.name}: {score['zones']} zones, {score['zones_in_band']} in band, "
                      f"{score['zones_flagged']} flagged, mean Polsby-Popper {score['mean_polsby_popper']}, score {score['score']}"
                      + (f", written to {entry['path']}" if args.output else ""))
+    if args.n_zones is not None and results and results[0][1]["zones"] != args.n_zones:
+        note = (f"note: asked for {args.n_zones} zones, the best plan has {results[0][1]['zones']} "
+                f"(the band {low or 0:,.0f}-{high or float('inf'):,.0f} and contiguity allow no other count here)")
+        payload["notes"] = [note]
+        lines.insert(0, note)
     lines.append(results[0][1]["rule"] if results else "no plan")
     _emit(args, payload, "\n".join(lines))
     return 0 if best_ok else 1

@@ -18,6 +18,7 @@ from .build import age_bands, apportion_age_bands, arrondissement_of
 from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
+from .integrity import layer_checksums
 from .population import AGE_GROUP_EDGES, POPULATION_COLUMNS, bands_from_cells, to_cells
 from .settings import AGE_BANDS, BAND_PRESETS, WORKING_CRS
 
@@ -220,5 +221,6 @@ def write_demo(data_dir: Path, *, seed: int = 0) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         write_layer(frame, out / f"{name}.parquet")
+    manifest = {**manifest, "checksums": layer_checksums(out)}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     return out

@@ -19,6 +19,7 @@ from zorgzones import printmap as pm
 from zorgzones.access_summary import in_region
 from zorgzones.analysis_gaps import GapsRequest, run_gaps
 from zorgzones.errors import ValidationError
+from zorgzones.fileio import usual_mode
 from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, source_list
 from zorgzones.zones import Plan, dissolve_zones
 
@@ -171,7 +172,7 @@ def write_tables(path, tables: dict[str, pd.DataFrame]) -> list[Path]:
             os.close(fd)
             staged.append((Path(tmp), target))
             _plain(tables[name]).to_csv(tmp, index=False)
-            os.chmod(tmp, 0o666 & ~pm.current_umask())
+            usual_mode(Path(tmp))  # mkstemp creates 0600
         for tmp, target in staged:
             os.replace(tmp, target)
     except BaseException:

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from . import settings
 from .catalog import Catalog, SourceFile, default_catalog
 from .errors import DataError
+from .fileio import usual_mode
 
 CHUNK_BYTES = 1 << 20
 TIMEOUT_S = 60
@@ -108,6 +109,7 @@ def fetch_file(source: SourceFile, target: Path, *, mirror: Path | None = None, 
                 f"expected {source.sha256[:16]}...) for {source.url}; the file was not used. "
                 "Check the mirror or try again later."
             )
+        usual_mode(tmp)  # mkstemp creates 0600; a cache file gets the umask's permissions like any download
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -171,6 +173,9 @@ def fetch_region(
         staging = Path(tempfile.mkdtemp(prefix="bundle.building.", dir=root))
         try:
             build_bundle(root, staging, catalog=catalog, progress=progress)
+            usual_mode(staging, folder=True)  # mkdtemp creates 0700
+            for layer in staging.iterdir():
+                usual_mode(layer)
             install_bundle(root, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyproj
 
-from .errors import DataError
+from .errors import DataError, ValidationError
 from .settings import WORKING_CRS
 
 #: Speed in km/h per highway type and mode; a missing entry means the mode may not use that type.
@@ -100,6 +100,17 @@ def read_road_edges(path: str | os.PathLike, *, mode: str = "car") -> RoadEdges:
         raise DataError(f"mode is {mode!r}; expected one of {MODES}")
     if not os.path.isfile(path):
         raise DataError(f"OSM file {path} does not exist; pass an .osm.pbf (e.g. bundle.path('osm_antwerp'))")
+    if os.path.getsize(path) == 0:
+        raise ValidationError(f"OSM file {os.path.basename(path)}", ["the file is empty (0 bytes); download the extract again"])
+    try:
+        return _read_road_edges(path, mode, osmium)
+    except (RuntimeError, ValueError, OSError) as exc:  # osmium reports unreadable input as RuntimeError
+        raise ValidationError(f"OSM file {os.path.basename(path)}", [
+            f"could not read it as OpenStreetMap data ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+            "give an .osm.pbf extract (e.g. from download.geofabrik.de)"]) from None
+
+
+def _read_road_edges(path, mode: str, osmium) -> RoadEdges:
     refs: list[np.ndarray] = []
     speeds: list[float] = []
     directions: list[int] = []

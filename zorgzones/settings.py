@@ -207,3 +207,13 @@ CLUSTER_ZONE_POLISH_PASSES = 30
 HOTSPOT_PERMUTATIONS = 999
 #: Significance level of a hot/cold spot or LISA cluster (pseudo p-value from the permutations).
 HOTSPOT_ALPHA = 0.05
+
+#: Bounds of command-line options, checked before any work starts (see ``cli_common``):
+#: PNG resolution in dots per inch (below 10 nothing is legible, above 2400 an A0 page no longer fits in memory),
+DPI_RANGE = (10, 2400)
+#: travel-time thresholds in minutes (a day is beyond any care-access question),
+MAX_TRAVEL_MIN = 24 * 60.0
+#: population bands in inhabitants (Belgium has 11.8 M; a billion catches typos such as 1e300),
+MAX_POPULATION = 1e9
+#: and alternatives of ``plan generate`` (each one is a full search of several seconds).
+MAX_PLAN_ALTERNATIVES = 20

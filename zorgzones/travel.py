@@ -215,6 +215,7 @@ def raster_demand_points(path: str | os.PathLike, *, clip_to: gpd.GeoDataFrame |
     centre lies inside them. Nodata and NaN cells are skipped.
     """
     import rasterio
+    import rasterio.errors
     import shapely
 
     report = Report("population raster input")
@@ -223,11 +224,15 @@ def raster_demand_points(path: str | os.PathLike, *, clip_to: gpd.GeoDataFrame |
     if not os.path.isfile(path):
         report.problem(f"raster {path} does not exist; pass a GeoTIFF path (e.g. bundle.path('ghs_pop_100m_westflanders'))")
     report.raise_if_problems()
-    with rasterio.open(path) as src:
-        if src.crs is None:
-            raise ValidationError("population raster input", [f"raster {path} has no CRS; expected e.g. ESRI:54009"])
-        values = src.read(1, masked=True)
-        transform, width, crs = src.transform, src.width, src.crs
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise ValidationError("population raster input", [f"raster {path} has no CRS; expected e.g. ESRI:54009"])
+            values = src.read(1, masked=True)
+            transform, width, crs = src.transform, src.width, src.crs
+    except (rasterio.errors.RasterioError, OSError) as exc:
+        raise ValidationError("population raster input", [f"could not read {os.path.basename(path)} as a raster "
+                                                          f"({str(exc).splitlines()[0]}); give a GeoTIFF"]) from None
     filled = np.ma.filled(values.astype("float64"), np.nan)
     rows, cols = np.nonzero(np.nan_to_num(filled, nan=0.0) > 0)
     # cell centres from the affine transform (written out: rasterio.transform.xy warns on affine >= 3.1)

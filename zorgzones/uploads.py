@@ -10,10 +10,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
-from .errors import Report
+from .errors import Report, ValidationError
+from .fileio import EXCEL_SUFFIXES, TEXT_SUFFIXES, excel_sheets, pick_sheet, read_text_table, read_vector_file
 from .settings import BORDER_BUFFER_M, WORKING_CRS
-from .validation import _listing, check_ids, validate_points
+from .validation import _listing, check_ids, check_services_in_region, validate_points
 
 #: Column names tried, in order, when the user gives no mapping.
 GUESSES = {
@@ -28,31 +30,35 @@ VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def read_user_table(path: str | Path, report: Report, *, encoding: str | None = None) -> pd.DataFrame | None:
-    """A CSV/XLSX/vector file as a frame; problems (size, encoding, format) go into ``report``."""
+def read_user_table(path: str | Path, report: Report, *, encoding: str | None = None,
+                    sheet: str | None = None) -> pd.DataFrame | None:
+    """A CSV/XLSX/vector file as a frame; problems (size, encoding, format, sheet) go into ``report``."""
     path = Path(path)
-    if not path.is_file():
-        report.problem(f"file {path} does not exist")
-        return None
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
+    if path.is_file() and path.stat().st_size > MAX_UPLOAD_BYTES:
         report.problem(f"file is {path.stat().st_size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
         return None
     suffix = path.suffix.lower()
     try:
         if suffix in VECTOR_SUFFIXES:
-            return gpd.read_file(path, engine="pyogrio")
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object)
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=object, sep=None, engine="python", encoding=encoding or "utf-8")
-    except UnicodeDecodeError as exc:
-        report.problem(f"the text is not {encoding or 'UTF-8'} ({exc.reason} at byte {exc.start}); "
-                       "save the file as UTF-8 or give its encoding (e.g. cp1252)")
+            return read_vector_file(path, subject=report.subject)
+        if suffix in EXCEL_SUFFIXES:
+            sheets = excel_sheets(path, subject=report.subject)
+            columns = {key: [g.lower() for g in guesses] for key, guesses in GUESSES.items()}
+            fitting = {name: frame for name, frame in sheets.items()
+                       if any(c.lower() in columns["x"] for c in map(str, frame.columns))
+                       and any(c.lower() in columns["y"] for c in map(str, frame.columns))}
+            return pick_sheet(sheets, path=path, subject=report.subject, sheet=sheet,
+                              preferred=tuple(fitting) if len(fitting) == 1 else (), notes=report.notes)
+        if suffix in TEXT_SUFFIXES:
+            frame = read_text_table(path, subject=report.subject, encoding=encoding, notes=report.notes)
+            return frame.replace({"": None})
+    except ValidationError as exc:
+        report.problems.extend(exc.problems)
         return None
-    except Exception as exc:  # noqa: BLE001 - any parser failure is reported as a problem with the file
-        report.problem(f"could not read {path.name} as {suffix or 'a table'}: {exc}")
+    if suffix == ".xls":
+        report.problem(f"{path.name} is an old Excel .xls workbook; save it as .xlsx or export the sheet as CSV")
         return None
-    report.problem(f"unsupported file type {suffix!r}; use CSV, XLSX, GeoPackage, GeoJSON or a shapefile")
+    report.problem(f"unsupported file type {suffix or '(none)'!r}; use CSV, XLSX, GeoPackage, GeoJSON or a shapefile")
     return None
 
 
@@ -76,7 +82,7 @@ def _resolve_columns(frame: pd.DataFrame, columns: dict[str, str], report: Repor
 
 
 def read_services_file(path: str | Path, *, columns: dict[str, str] | None = None, crs: str | None = None,
-                       encoding: str | None = None, service_type: str | None = None,
+                       encoding: str | None = None, service_type: str | None = None, sheet: str | None = None,
                        region=None, buffer_m: float = BORDER_BUFFER_M) -> tuple[gpd.GeoDataFrame, Report]:
     """A user's services list as bundle-shaped services (EPSG:31370) plus a report with every problem.
 
@@ -86,9 +92,18 @@ def read_services_file(path: str | Path, *, columns: dict[str, str] | None = Non
     path = Path(path)
     report = Report(path.name)
     empty = gpd.GeoDataFrame({"service_type": [], "name": [], "capacity": []}, geometry=[], crs=WORKING_CRS)
-    frame = read_user_table(path, report, encoding=encoding)
+    frame = read_user_table(path, report, encoding=encoding, sheet=sheet)
     if frame is None:
         return empty, report
+    if len(frame) == 0:
+        report.problem(f"{path.name} has a header but no rows; give at least one service")
+        return empty, report
+    if crs is not None:
+        try:
+            pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError:
+            report.problem(f"--crs {crs!r} is not a known CRS; use e.g. EPSG:4326 (lon/lat) or EPSG:31370 (Lambert 72 metres)")
+            return empty, report
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     mapping = _resolve_columns(frame, columns or {}, report, needs_xy=not is_vector)
     if not report.ok:
@@ -99,6 +114,9 @@ def read_services_file(path: str | Path, *, columns: dict[str, str] | None = Non
             report.problem("the layer has no CRS; add it (e.g. a .prj file) or re-export the file with its CRS")
             return empty, report
         geometry = frame.geometry.to_crs(WORKING_CRS)
+        if not (geometry.geom_type.isin(["Point"]) | geometry.isna()).all():
+            report.problem("the layer holds non-point geometries; services must be points")
+            return empty, report
     else:
         x = pd.to_numeric(frame[mapping["x"]].astype("string").str.replace(",", ".", regex=False), errors="coerce")
         y = pd.to_numeric(frame[mapping["y"]].astype("string").str.replace(",", ".", regex=False), errors="coerce")
@@ -136,6 +154,8 @@ def read_services_file(path: str | Path, *, columns: dict[str, str] | None = Non
     check_ids(services["service_id"], report, what="service id") if "id" in mapping else None
     points = validate_points(services.assign(service_id=rows.to_numpy()), subject=path.name, id_column="service_id",
                              area=region, buffer_m=buffer_m)
-    report.problems.extend(p for p in points.problems if "without coordinates" not in p)
+    unusable = check_services_in_region(services, region, buffer_m=buffer_m, name=path.name) if region is not None else []
+    report.problems.extend(p for p in points.problems if "without coordinates" not in p and not (unusable and "outside the region" in p))
+    report.problems.extend(unusable)
     services["inside_region"] = services.geometry.intersects(region) if region is not None else np.nan
     return services.set_index("service_id"), report

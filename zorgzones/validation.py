@@ -6,11 +6,12 @@ Checks shared by every reader and by user uploads; each collects all problems of
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from .errors import Report
-from .settings import WORKING_CRS
+from .settings import BORDER_BUFFER_M, WEB_CRS, WORKING_CRS
 
 MAX_LISTED = 10
 
@@ -129,3 +130,57 @@ def validate_points(frame: gpd.GeoDataFrame, *, subject: str, id_column: str, ar
             report.problem(f"{int(outside.sum())} point(s) more than {buffer_m / 1000:g} km outside the region: "
                            f"{_listing(frame.loc[outside, id_column])}")
     return report
+
+
+def _swapped_inside(points: gpd.GeoSeries, zone) -> int:
+    """How many points would fall inside ``zone`` with longitude and latitude swapped."""
+    lonlat = points.to_crs(WEB_CRS)
+    x, y = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 90)
+    if not ok.any():
+        return 0
+    swapped = gpd.GeoSeries(gpd.points_from_xy(y[ok], x[ok]), crs=WEB_CRS).to_crs(points.crs)
+    return int(swapped.intersects(zone).sum())
+
+
+def check_services_in_region(services, region_geometry, *, buffer_m: float = BORDER_BUFFER_M,
+                             name: str = "services") -> list[str]:
+    """Problems that make a services layer unusable for an analysis of the region: not a point layer, no rows,
+    no CRS, or no point inside the region or within ``buffer_m`` of it (with a hint when longitude and latitude
+    look swapped or the coordinates look like metres read as degrees). An empty list means usable.
+
+    ``region_geometry`` is a shapely geometry in EPSG:31370 (e.g. ``bundle.boundaries("region").union_all()``).
+    The CLI commands (access, gaps, site) call this on every services input before any work starts."""
+    if not isinstance(services, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        return [f"{name} is a {type(services).__name__}; expected a GeoDataFrame of points"]
+    if len(services) == 0:
+        return [f"{name} has no rows; give a file with at least one service"]
+    if services.crs is None:
+        return [f"{name} has no CRS; give the CRS of its coordinates (e.g. EPSG:4326 for lon/lat, EPSG:31370 for metres)"]
+    geometry = services.geometry if isinstance(services, gpd.GeoDataFrame) else services
+    geometry = geometry.to_crs(WORKING_CRS) if geometry.crs != WORKING_CRS else geometry
+    points = geometry[~(geometry.isna() | geometry.is_empty)]
+    with np.errstate(invalid="ignore"):  # coordinates that do not fit the CRS become inf; they are dropped below
+        points = points.where(points.geom_type == "Point", points.representative_point())
+        points = points[np.isfinite(points.x.to_numpy()) & np.isfinite(points.y.to_numpy())]
+    if not len(points):
+        problem = f"{name}: none of the {len(services)} service(s) has usable coordinates"
+        original = services.geometry if isinstance(services, gpd.GeoDataFrame) else services
+        bounds = original.total_bounds
+        if services.crs.is_geographic and np.isfinite(bounds).all() and np.abs(bounds).max() > 180:
+            problem += (f" (values up to {np.abs(bounds).max():,.0f} are not degrees of {services.crs.to_string()}; "
+                        "if they are metres, give their CRS, e.g. --crs EPSG:31370)")
+        return [problem]
+    zone = shapely.buffer(region_geometry, buffer_m) if buffer_m else region_geometry
+    near = points.intersects(zone)
+    if near.any():
+        return []
+    problem = (f"{name}: none of the {len(points)} service(s) lies inside the region or within {buffer_m / 1000:g} km of it "
+               f"(they lie around x={points.x.median():,.0f}, y={points.y.median():,.0f} in {WORKING_CRS})")
+    if _swapped_inside(points, zone) > len(points) / 2:
+        problem += "; longitude and latitude look swapped: map the columns the other way round (e.g. --x lat --y lon)"
+    elif services.crs is not None and services.crs.is_geographic:
+        problem += "; if the coordinates are metres (e.g. Lambert 72), give their CRS (e.g. --crs EPSG:31370)"
+    else:
+        problem += "; check the CRS of the coordinates"
+    return [problem]

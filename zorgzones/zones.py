@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zorgzones.errors import Report, ValidationError
+from zorgzones.fileio import atomic_write, excel_sheets, gpkg_layers, pick_sheet, read_gpkg_table, read_text_table, write_gpkg_layers
 from zorgzones.settings import LEVELS
 from zorgzones.validation import check_projected
 
@@ -171,80 +172,79 @@ def require_projected(units: gpd.GeoDataFrame, subject: str = "units") -> None:
     check_projected(units, report, name=subject)
     report.raise_if_problems()
 
-def read_plan(path, *, level: str | None = None, name: str | None = None) -> Plan:
-    """Read a plan from CSV (``,`` or ``;``), XLSX (first sheet or sheet ``assignment``) or GeoPackage (table ``assignment``)."""
+def read_plan(path, *, level: str | None = None, name: str | None = None, encoding: str | None = None,
+              sheet: str | None = None, notes: list[str] | None = None) -> Plan:
+    """Read a plan from CSV (delimiter and encoding sniffed, or ``encoding``), XLSX (sheet ``sheet``, else
+    ``assignment``, else the one with unit_id/zone_id columns) or GeoPackage (table ``assignment``).
+
+    Every failure (missing, empty, damaged or mis-encoded file) is a ValidationError naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"plan file {path}", [f"file not found; expected one of {PLAN_SUFFIXES}"])
+    subject = f"plan file {path.name}"
     suffix = path.suffix.lower()
+    if suffix not in PLAN_SUFFIXES:
+        raise ValidationError(subject, [f"unsupported suffix {path.suffix or '(none)'!r}; expected one of {PLAN_SUFFIXES}"])
     meta = {}
     if suffix == ".csv":
-        try:
-            with open(path, encoding="utf-8-sig") as handle:
-                header = handle.readline()
-            sep = ";" if header.count(";") > header.count(",") else ("\t" if "\t" in header else ",")
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8-sig")
-        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise ValidationError(f"plan file {path.name}", [f"could not read it as CSV ({exc}); expected a table with "
-                                                             "columns unit_id, zone_id[, zone_name] separated by , or ;"]) from exc
+        frame = read_text_table(path, subject=subject, encoding=encoding, notes=notes)
     elif suffix == ".xlsx":
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
-        frame = sheets.get("assignment", next(iter(sheets.values())))
-        if "plan_info" in sheets:
-            meta = dict(sheets["plan_info"][["key", "value"]].itertuples(index=False))
-    elif suffix == ".gpkg":
-        import pyogrio
-
-        layers = [row[0] for row in pyogrio.list_layers(path)]
-        if "assignment" not in layers:
-            raise ValidationError(f"plan file {path}", [f"no layer 'assignment' (layers: {layers}); write it with write_plan"])
-        frame = pyogrio.read_dataframe(path, layer="assignment", read_geometry=False)
-        if "plan_info" in layers:
-            meta = dict(pyogrio.read_dataframe(path, layer="plan_info", read_geometry=False)[["key", "value"]].itertuples(index=False))
+        sheets = excel_sheets(path, subject=subject)
+        frame = pick_sheet({k: v.rename(columns=str.lower) for k, v in sheets.items()}, path=path, subject=subject,
+                           sheet=sheet, preferred=("assignment",), required=("unit_id", "zone_id"), notes=notes)
+        info = {str(k).lower(): v for k, v in sheets.get("plan_info", pd.DataFrame()).items()}
+        if {"key", "value"} <= set(info):
+            meta = dict(zip(info["key"], info["value"]))
     else:
-        raise ValidationError(f"plan file {path}", [f"unsupported suffix {path.suffix!r}; expected one of {PLAN_SUFFIXES}"])
+        layers = gpkg_layers(path, subject=subject)
+        if "assignment" not in layers:
+            raise ValidationError(subject, [f"no layer 'assignment' (layers: {layers}); write it with write_plan "
+                                            "or export the plan as CSV with columns unit_id, zone_id"])
+        frame = read_gpkg_table(path, "assignment", subject=subject)
+        if "plan_info" in layers:
+            info = read_gpkg_table(path, "plan_info", subject=subject)
+            if {"key", "value"} <= set(info.columns):
+                meta = dict(info[["key", "value"]].itertuples(index=False))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if len(frame) == 0:
+        raise ValidationError(subject, [f"the plan table has columns {list(frame.columns)} but no rows; "
+                                        "give one row per unit (unit_id, zone_id)"])
     if "level" in frame.columns and level is None:
         levels = set(frame["level"].dropna().astype(str)) - {""}
         level = levels.pop() if len(levels) == 1 else None
 
     def num(key):
         value = meta.get(key)
-        return float(value) if value not in (None, "", "None", "nan") else None
+        try:
+            return float(value) if value not in (None, "", "None", "nan") else None
+        except (TypeError, ValueError):
+            raise ValidationError(subject, [f"plan_info {key} is {value!r}, not a number; fix or delete that row"]) from None
 
     plan = Plan.from_assignment(frame, name=name or meta.get("name") or path.stem, level=level or meta.get("level") or None,
                                 min_population=num("min_population"), max_population=num("max_population"),
-                                notes=meta.get("notes") or "", subject=f"plan file {path.name}")
+                                notes=meta.get("notes") or "", subject=subject)
     plan.kind = str(meta.get("kind") or "") if str(meta.get("kind") or "") not in ("nan", "None") else ""
     return plan
 
 
-def write_plan(plan: Plan, path, *, units: gpd.GeoDataFrame | None = None) -> Path:
+def write_plan(plan: Plan, path, *, units: gpd.GeoDataFrame | None = None, keep_other_layers: bool = True) -> Path:
     """Write a plan as CSV, XLSX (sheets ``assignment`` + ``plan_info``) or GeoPackage (``zones`` dissolved when units are
-    given, plus tables ``assignment`` and ``plan_info``)."""
+    given, plus tables ``assignment`` and ``plan_info``); atomically (a temp file renamed into place). An existing
+    GeoPackage keeps its other layers unless ``keep_other_layers=False``."""
     path = Path(path)
     table = plan.to_frame()
     info = pd.DataFrame({"key": list(plan.info()), "value": [("" if v is None else str(v)) for v in plan.info().values()]})
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table.to_csv(path, index=False)
-    elif suffix == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name="assignment", index=False)
-            info.to_excel(writer, sheet_name="plan_info", index=False)
-    elif suffix == ".gpkg":
-        import pyogrio
-
-        if path.exists():
-            path.unlink()
-        if units is not None:
-            zones = dissolve_zones(units, plan).reset_index()
-            pyogrio.write_dataframe(zones, path, layer="zones", driver="GPKG")
-        pyogrio.write_dataframe(table, path, layer="assignment", driver="GPKG", append=path.exists())
-        pyogrio.write_dataframe(info, path, layer="plan_info", driver="GPKG", append=True)
-    else:
-        raise ValidationError(f"plan file {path}", [f"unsupported suffix {path.suffix!r}; expected one of {PLAN_SUFFIXES}"])
-    return path
+        return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+    if suffix == ".xlsx":
+        def write(tmp: Path) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                table.to_excel(writer, sheet_name="assignment", index=False)
+                info.to_excel(writer, sheet_name="plan_info", index=False)
+        return atomic_write(path, write)
+    if suffix == ".gpkg":
+        layers = {"zones": dissolve_zones(units, plan).reset_index()} if units is not None else {}
+        return write_gpkg_layers(path, layers | {"assignment": table, "plan_info": info}, keep_other_layers=keep_other_layers)
+    raise ValidationError(f"plan file {path}", [f"unsupported suffix {path.suffix!r}; expected one of {PLAN_SUFFIXES}"])
 
 
 def dissolve_zones(units: gpd.GeoDataFrame, plan: Plan) -> gpd.GeoDataFrame:
@@ -274,3 +274,10 @@ def load_plan(bundle, source: str, *, level: str | None = None) -> Plan:
         raise ValidationError(f"plan {source!r}", [f"wrong level: the bundle plan is at level {plan.level!r} but level "
                                                    f"{level!r} was asked; drop --level or pick a plan of {level} units"])
     return plan
+
+
+def refine_plan(plan: Plan, parent: pd.Series, *, level: str) -> Plan:
+    """The plan on finer units: each unit of ``parent`` (fine id -> coarse id) takes its parent's zone."""
+    zone = parent.astype(str).map(plan.assignment).dropna()
+    return replace(plan.with_assignment(zone.rename_axis("unit_id")), level=level,
+                   notes=(plan.notes + " " if plan.notes else "") + f"mapped from {plan.level} onto {level} units")
