@@ -132,7 +132,7 @@ def _cli_json(args: list[str], capsys) -> dict:
 def test_cli_access_equals_the_function_the_app_calls(tmp_path, capsys, demo_bundle):
     from zorgzones.zones import load_plan
 
-    cli = _cli_json(["access", "--data-dir", str(tmp_path), "--plan", "elz"], capsys)
+    cli = _cli_json(["access", "--data-dir", str(tmp_path), "--demo", "--plan", "elz"], capsys)
     api = run_access(demo_bundle, AccessRequest(), plan=load_plan(demo_bundle, "elz")).summary()
     for key in ("mode", "method", "max_minutes", "target", "points", "pairs", "demand_model"):
         assert cli[key] == api[key], key
@@ -150,7 +150,7 @@ def test_cli_gaps_site_and_export_equal_the_functions(tmp_path, capsys, demo_bun
     from zorgzones.zones import load_plan
 
     plan = load_plan(demo_bundle, "elz")
-    cli = _cli_json(["gaps", "--data-dir", str(tmp_path), "--plan", "elz"], capsys)
+    cli = _cli_json(["gaps", "--data-dir", str(tmp_path), "--demo", "--plan", "elz"], capsys)
     api = run_gaps(demo_bundle, GapsRequest(), plan=plan)
     summary = api.summary()
     for key in ("mode", "max_minutes", "target", "pop_beyond", "units_beyond", "pop_overlap", "gap_areas"):
@@ -159,7 +159,7 @@ def test_cli_gaps_site_and_export_equal_the_functions(tmp_path, capsys, demo_bun
     assert [r["unit_id"] for r in cli["top_gaps"]] == [r["unit_id"] for r in summary["top_gaps"]]
     layers = export.gap_layers(demo_bundle, plan, level="neighbourhood")
     assert layers["gaps_pharmacy"]["pop_beyond"].sum() == pytest.approx(summary["pop_beyond"])
-    cli_site = _cli_json(["site", "--data-dir", str(tmp_path), "--p", "2", "--method", "greedy"], capsys)
+    cli_site = _cli_json(["site", "--data-dir", str(tmp_path), "--demo", "--p", "2", "--method", "greedy"], capsys)
     api_site = run_site(demo_bundle, SiteRequest(p=2, method="greedy"), gaps=api)
     assert cli_site["sites"] == api_site.result.sites and cli_site["value"] == pytest.approx(api_site.result.value)
 
@@ -212,7 +212,7 @@ def test_a_year_moves_the_demand_with_its_units(demo_bundle, tmp_path, capsys):
     expected = units_for_year(demo_bundle, "neighbourhood", 2035)["pop_total"].sum()
     assert later.summary()["target_pop"] == pytest.approx(expected, rel=1e-9)
     assert later.summary()["target_pop"] != base.summary()["target_pop"] and later.summary()["year"] == 2035
-    cli = _cli_json(["gaps", "--data-dir", str(tmp_path), "--year", "2035"], capsys)
+    cli = _cli_json(["gaps", "--data-dir", str(tmp_path), "--demo", "--year", "2035"], capsys)
     assert cli["target_pop"] == pytest.approx(later.summary()["target_pop"]) and cli["population"] == later.demand.population_label
-    assert main(["access", "--data-dir", str(tmp_path), "--year", "1900"]) == 2
+    assert main(["access", "--data-dir", str(tmp_path), "--demo", "--year", "1900"]) == 2
     assert "1900" in capsys.readouterr().err

@@ -127,15 +127,15 @@ def test_trend_figure_draws_dashed_projection(demo_bundle):
 
 def test_cli_year_options_on_the_demo(tmp_path, capsys):
     data_dir = str(tmp_path)  # no bundle here: the commands fall back to the synthetic demo region
-    assert main(["plan", "metrics", "elz", "--data-dir", data_dir, "--year", "2030", "--json"]) == 0
+    assert main(["plan", "metrics", "elz", "--data-dir", data_dir, "--demo", "--year", "2030", "--json"]) == 0
     population = json.loads(capsys.readouterr().out)["population"]
     assert population == {"year": 2030, "kind": "projection", "label": "projection (synthetic demo data)"}
     plan = tmp_path / "plan.csv"
     pd.DataFrame({"unit_id": ["90000"], "zone_id": ["a"]}).to_csv(plan, index=False)
-    assert main(["plan", "metrics", str(plan), "--data-dir", data_dir, "--units", str(plan), "--year", "2030"]) == 2
-    assert main(["population", "--data-dir", data_dir, "--zone", "zbru"]) == 2
+    assert main(["plan", "metrics", str(plan), "--data-dir", data_dir, "--demo", "--units", str(plan), "--year", "2030"]) == 2
+    assert main(["population", "--data-dir", data_dir, "--demo", "--zone", "zbru"]) == 2
     assert "--zone needs --plan" in capsys.readouterr().err
-    assert main(["population", "--data-dir", data_dir, "--unit", "90000", "--years", "2030-2050"]) == 2
+    assert main(["population", "--data-dir", data_dir, "--demo", "--unit", "90000", "--years", "2030-2050"]) == 2
     assert "2041-2050" in capsys.readouterr().err
 
 
