@@ -16,9 +16,10 @@ from jinja2 import Template
 from matplotlib import colors as mcolors
 
 from zorgzones.errors import ValidationError
-from zorgzones.indicators import DEMO_LABEL, credit_line, format_number, get_indicator, shown_values
+from zorgzones.i18n import format_number, localized_names, t
+from zorgzones.indicators import credit_line, demo_label, get_indicator, shown_values
 from zorgzones.printmap import (NO_DATA_COLOUR, OTHER_SERVICE, SERVICE_STYLE, check_plan_units, class_colours, class_labels,
-                               classify)
+                               classify, service_name)
 from zorgzones.settings import WEB_CRS
 from zorgzones.zones import Plan, require_projected
 
@@ -139,7 +140,7 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     bins, classes = classify(values, scheme="fisher_jenks", k=k)
     colours = [_hex(c) for c in class_colours(len(bins), info.cmap)]
     shown["_fill"] = [colours[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
-    shown["_name"] = units["name"].to_numpy() if "name" in units else units.index.astype(str)
+    shown["_name"] = localized_names(units, lang).to_numpy()
     shown["_value"] = [format_number(v, info.decimals, lang) for v in values]
     shown["_pop"] = [format_number(v, 0, lang) for v in units["pop_total"]] if "pop_total" in units else ""
     shown["_zone"] = [plan.zone_name(z) if isinstance(z, str) else "" for z in plan.assignment.reindex(units.index)] if plan is not None else ""
@@ -150,10 +151,10 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     fmap.options["maxZoom"] = 18  # marker clusters need it when no tile layer sets one
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     if tiles is not None:
-        folium.TileLayer(tiles, name="Achtergrond" if lang == "nl" else "Basemap", attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
+        folium.TileLayer(tiles, name=t("basemap", lang), attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
 
     fields = ["_name", "_value", "_pop"] + (["_zone"] if plan is not None else [])
-    aliases = ["", info.title(lang) + ":", ("Inwoners" if lang == "nl" else "Population") + ":"] + (["Zone:"] if plan is not None else [])
+    aliases = ["", info.title(lang) + ":", t("population", lang) + ":"] + ([t("zone", lang) + ":"] if plan is not None else [])
     folium.GeoJson(
         _feature_collection(shown, fields + ["_fill"]), name=info.label(lang),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.75},
@@ -161,12 +162,12 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[escape_text(a) for a in aliases], sticky=True),
     ).add_to(fmap)
     labels = class_labels(bins, float(np.nanmin(values)), info, lang) if len(bins) else []
-    no_data = ("geen gegevens" if lang == "nl" else "no data") if (np.asarray(classes) < 0).any() else None
+    no_data = t("no_data", lang) if (np.asarray(classes) < 0).any() else None
     _Legend(legend_html(info.title(lang), colours, labels, no_data=no_data)).add_to(fmap)
 
     layers = ["units"]
     if plan is not None:
-        zone_layer(zone_shapes(display_coverage(units, level=level), plan)).add_to(fmap)
+        zone_layer(zone_shapes(display_coverage(units, level=level), plan), name=t("zones_layer", lang)).add_to(fmap)
         layers.append("plans")
 
     if services is not None and len(services):
@@ -174,13 +175,13 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         layers.append("services")
     for name, frame in (analysis or {}).items():
         add_analysis_layer(fmap, frame, name=name)
-    credits = credit_line(bundle, layers) if bundle is not None else ""
+    credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
     if credits:
         _Attribution(escape_text(credits)).add_to(fmap)
     if bundle is not None and bundle.is_demo:
         fmap.get_root().html.add_child(Element(
             f'<div style="position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:9999;background:#c0392b;'
-            f'color:#fff;padding:4px 10px;border-radius:4px;font:600 13px sans-serif">{escape_text(DEMO_LABEL)}</div>'))
+            f'color:#fff;padding:4px 10px;border-radius:4px;font:600 13px sans-serif">{escape_text(demo_label(lang))}</div>'))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
@@ -191,9 +192,9 @@ def add_services(fmap: folium.Map, services: gpd.GeoDataFrame, *, lang: str = "n
     points = services.to_crs(WEB_CRS)
     types = points["service_type"].astype(str) if "service_type" in points else pd.Series("service", index=points.index)
     for kind in sorted(set(types)):
-        colour, _, _, nl, en = SERVICE_STYLE.get(kind, OTHER_SERVICE)
+        colour = SERVICE_STYLE.get(kind, OTHER_SERVICE)[0]
         part = points[types == kind]
-        label = f"{nl if lang == 'nl' else en} ({len(part)})"
+        label = f"{service_name(kind, lang)} ({format_number(len(part), 0, lang)})"
         popups = [_popup_html(row, lang) for row in part.itertuples()]
         active = part["active"].fillna(True).astype(bool).tolist() if "active" in part else [True] * len(part)
         fills = [colour if a else INACTIVE_COLOUR for a in active]  # suspended services in grey
@@ -215,12 +216,12 @@ def _popup_html(row, lang: str) -> str:
     """Popup of one service: every value escaped, labels fixed."""
     parts = [f"<b>{escape_text(getattr(row, 'name', ''))}</b>"]
     kind = getattr(row, "service_type", "")
-    parts.append(escape_text(kind))
+    parts.append(escape_text(service_name(kind, lang)))
     capacity = getattr(row, "capacity", None)
     if kind == "hospital" and capacity is not None and not pd.isna(capacity):
-        parts.append(f"{'bedden' if lang == 'nl' else 'beds'}: {escape_text(format_number(capacity, 0, lang))}")
+        parts.append(f"{escape_text(t('beds', lang))}: {escape_text(format_number(capacity, 0, lang))}")
     if getattr(row, "active", True) is False:
-        parts.append("<i>" + ("niet actief" if lang == "nl" else "not active") + f" ({escape_text(getattr(row, 'status', ''))})</i>")
+        parts.append(f"<i>{escape_text(t('not_active', lang))} ({escape_text(getattr(row, 'status', ''))})</i>")
     return "<br>".join(parts)
 
 
