@@ -357,9 +357,10 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
         handles += draw_services(ax, services, lang=lang, scale=1.35 if paper == "A3" else 1.0)
     if services is not None and len(services) and (show_services or by == "zone"):
         layers.append("services")
-    frame_map(ax, shapes, margin=0.015, valign="center" if side else "top")
+    frame_map(ax, shapes, margin=0.015, valign="center")
     fig.basemap = add_basemap(ax, basemap) if basemap else (False, "no basemap asked")
-    add_scalebar(ax)
+    grow = 1.0 if paper == "A4" else 1.35  # A3: the same layout, larger text
+    add_scalebar(ax, fontsize=7 * grow)
     add_north_arrow(ax)
     if bundle is not None and bundle.is_demo:
         add_demo_badge(ax, lang)
@@ -369,7 +370,7 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
     lax = fig.add_axes(legend_box)
     lax.set_axis_off()
     legend_title = wrap(info.title(lang), 34 if side else 120)
-    lax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=8, title_fontsize=9,
+    lax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=8 * grow, title_fontsize=9 * grow,
                alignment="left", ncol=1 if side else min(len(handles), 5 if orientation == "landscape" else 3),
                handlelength=1.8, handleheight=1.2)
 
