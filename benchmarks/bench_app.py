@@ -142,12 +142,51 @@ def bench_browser(data_dir: str, visits: int = 4) -> dict:
                         break
                 time.sleep(0.05)
             seconds.append(time.perf_counter() - start)
-        return {"browser_explore_cold_s": seconds[0], "browser_explore_warm_s": seconds[1:]}
+        return {"browser_explore_cold_s": seconds[0], "browser_explore_warm_s": seconds[1:]} | bench_switches(driver)
     finally:
         if driver is not None:
             driver.quit()
         process.terminate()
         process.wait(timeout=20)
+
+
+#: Page switches timed in the browser: (url path, whether the page draws a map), in click order from the explore page.
+SWITCHES = (("planner", True), ("export", False), ("data", False), ("access", False), ("explore", True), ("planner", True),
+            ("explore", True))
+#: Run inside the page: is the script done (no "running" widget) and, for a map page, is a Leaflet map drawn?
+PAGE_READY = """
+const running = document.querySelector('[data-testid="stStatusWidget"]');
+const frames = [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')];
+let drawn = false;
+for (const f of frames) { try { drawn = drawn || !!f.contentDocument.querySelector('.leaflet-control-layers'); } catch (e) {} }
+return {running: !!running, drawn: drawn, path: location.pathname};
+"""
+
+
+def bench_switches(driver) -> dict:
+    """Click the sidebar link of each page in turn (as a person does) and time until its script has finished and, on a
+    map page, its map is drawn."""
+    from selenium.webdriver.common.by import By
+
+    out: dict = {}
+    for path, has_map in SWITCHES:
+        links = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+        order = ("explore", "access", "planner", "export", "data")  # the order of app.py's pages
+        if len(links) != len(order):
+            continue
+        links = [links[order.index(path)]]
+        start = time.perf_counter()
+        links[0].click()
+        seen_running = False
+        while time.perf_counter() - start < 60:
+            state = driver.execute_script(PAGE_READY)
+            seen_running = seen_running or state["running"]
+            if (state["path"].rstrip("/").endswith(path) or path == "explore") and not state["running"] and (state["drawn"] or not has_map) \
+                    and (seen_running or time.perf_counter() - start > 0.3):
+                break
+            time.sleep(0.03)
+        out.setdefault(f"browser_switch_{path}_s", []).append(time.perf_counter() - start)
+    return out
 
 
 def main(argv=None) -> int:
