@@ -8,9 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import t
+from app_pages.common import state, t
+from app_pages.state import BuiltFile
 from zorgzones import export, export_pack
 from zorgzones.errors import ZorgzonesError
+from zorgzones.i18n import format_number
 from zorgzones.indicators import indicator_keys
 from zorgzones.zones import write_plan
 
@@ -68,11 +70,10 @@ for kind, (suffix, mime) in FORMATS.items():
             with st.spinner(t("build", what=what)), tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"zorgzones_{stem}_{kind.removeprefix('exp_')}{suffix}"
                 build(kind, path, plan, indicator, paper, with_services)
-                st.session_state[f"export_{kind}"] = (path.name, path.read_bytes(), repr((plan.name, indicator, paper)))
+                state.set_built(kind, BuiltFile(path.name, path.read_bytes(), repr((plan.name, indicator, paper))))
         except ZorgzonesError as exc:
             common.show_error(exc)
-    ready = st.session_state.get(f"export_{kind}")
+    ready = state.built(kind)
     if ready is not None:
-        name, data, _ = ready
-        right.download_button(t("download", what=what), data=data, file_name=name, mime=mime, key=f"download_{kind}")
-        right.caption(t("built", name=name, size=f"{len(data) / 1024:,.0f}"))
+        right.download_button(t("download", what=what), data=ready.data, file_name=ready.name, mime=mime, key=f"download_{kind}")
+        right.caption(t("built", name=ready.name, size=format_number(len(ready.data) / 1024, 0, common.lang())))

@@ -6,11 +6,12 @@ import dataclasses
 import hashlib
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import cache
 from app_pages.state import state
 from zorgzones.editing import PlanEditor
-from zorgzones.i18n import LANGUAGE_NAMES, LANGUAGES, t as translate
+from zorgzones.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t as translate
 from zorgzones.indicators import get_indicator
 from zorgzones.printmap import service_name
 from zorgzones.zones import Plan
@@ -20,8 +21,15 @@ PLAN_LEVELS = ("municipality", "deelgemeente", "neighbourhood")
 
 
 # -- language -------------------------------------------------------------------------------------------------
+#: The language of the last script run, for code called outside one (AppTest formats widget options in its own thread).
+_LAST = {"lang": DEFAULT_LANGUAGE}
+
+
 def lang() -> str:
-    return state.lang
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return _LAST["lang"]
+    _LAST["lang"] = state.lang
+    return _LAST["lang"]
 
 
 def t(key: str, **values) -> str:

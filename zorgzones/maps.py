@@ -29,6 +29,9 @@ CLUSTER_THRESHOLD = 300
 #: Simplification tolerance (metres, EPSG:31370) of display geometries per level.
 TOLERANCE_M = {"municipality": 40.0, "deelgemeente": 25.0, "neighbourhood": 15.0, "zone": 60.0}
 TILES_ATTRIBUTION = {"OpenStreetMap": "&copy; OpenStreetMap contributors (ODbL)"}
+#: The credits in the attribution corner: a short line that opens into the full list (with licences) on a click.
+CREDITS_STYLE = ("<style>.zz-credits{display:inline;cursor:pointer}.zz-credits summary{display:inline;text-decoration:underline}"
+                 ".zz-credits[open]{display:block;max-width:520px;white-space:normal;padding:4px 2px}</style>")
 
 
 def escape_text(value) -> str:
@@ -176,8 +179,10 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     for name, frame in (analysis or {}).items():
         add_analysis_layer(fmap, frame, name=name)
     credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
-    if credits:
-        _Attribution(escape_text(credits)).add_to(fmap)
+    if credits:  # one short line; the full credits with licences one click away
+        _Attribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
+                     f'{escape_text(credits)}</details>').add_to(fmap)
+        fmap.get_root().header.add_child(Element(CREDITS_STYLE))
     if bundle is not None and bundle.is_demo:
         fmap.get_root().html.add_child(Element(
             f'<div style="position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:9999;background:#c0392b;'
@@ -244,15 +249,38 @@ def add_analysis_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, *, name: str, 
 
 # -- zone layer: drawn apart from the base map, so the planner can redraw it alone ----------------------------------------
 class _Labels(MacroElement):
-    """Text labels (HTML already escaped) at points, added by one loop in the browser; not interactive, so a click
-    goes to the unit underneath."""
+    """Text labels (HTML already escaped) at points, biggest zone first, added by one loop in the browser; after every
+    zoom or pan a label that would overlap one already shown is hidden, so labels appear as the map zooms in and never
+    overlap. Not interactive, so a click goes to the unit underneath."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this.rows|tojson }}.forEach(function (row) {
-            L.marker([row[0], row[1]], {interactive: false, keyboard: false,
-                icon: L.divIcon({className: "zz-label", iconSize: null, html: row[2]})}).addTo({{ this._parent.get_name() }});
-        });
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var markers = {{ this.rows|tojson }}.map(function (row) {
+                return L.marker([row[0], row[1]], {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "zz-label", iconSize: null, html: row[2]})}).addTo(group);
+            });
+            function declutter() {
+                var kept = [];
+                markers.forEach(function (marker) {
+                    var el = marker.getElement();
+                    if (!el) return;
+                    var r = (el.firstChild || el).getBoundingClientRect();
+                    var clash = r.width === 0 || kept.some(function (k) {
+                        return !(r.right + 3 < k.left || r.left - 3 > k.right || r.bottom + 1 < k.top || r.top - 1 > k.bottom);
+                    });
+                    el.style.visibility = clash ? "hidden" : "visible";
+                    if (!clash) kept.push(r);
+                });
+            }
+            function hook() {
+                if (!group._map) { setTimeout(hook, 100); return; }
+                group._map.on("zoomend moveend resize", declutter);
+                setTimeout(declutter, 0);
+            }
+            hook();
+        })();
         {% endmacro %}
     """)
 
@@ -315,8 +343,9 @@ def zone_layer(zones: gpd.GeoDataFrame, *, selected: gpd.GeoDataFrame | None = N
                        style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.2}).add_to(group)
         style = ("font:600 11px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;"
                  "transform:translate(-50%,-50%)")
+        order = zones.sort_values("pop_total", ascending=False, kind="stable") if "pop_total" in zones else zones
         _Labels([[round(float(lat), 6), round(float(lon), 6), f'<div style="{style}">{escape_text(label)}</div>']
-                 for lat, lon, label in zip(zones["label_lat"], zones["label_lon"], zones["zone_name"])]).add_to(group)
+                 for lat, lon, label in zip(order["label_lat"], order["label_lon"], order["zone_name"])]).add_to(group)
     if selected is not None and len(selected):
         folium.GeoJson(_feature_collection(selected, []), interactive=False,
                        style_function=lambda f: {"color": "#1565c0", "weight": 3, "fillColor": "#1565c0", "fillOpacity": 0.25}

@@ -1,0 +1,55 @@
+"""Background warm-up of the caches the other pages need (units of every level, metric sums, planner base maps), started
+once per server after the first page has been drawn, so a page switch finds its data and maps ready."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from streamlit import runtime
+
+from app_pages import cache, mapview
+from app_pages.ui import EXPLORE_LEVELS, PLAN_LEVELS, lang
+
+_STARTED: set = set()
+_LOCK = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def steps(path: str, language: str) -> list:
+    """The warm-up work, cheapest and most needed first (each a call of a cached function)."""
+    services = cache._services(path)
+    work = [lambda level=level: cache._units(path, level) for level in PLAN_LEVELS]
+    work += [lambda level=level: cache._context(path, level, "", services) for level in PLAN_LEVELS]
+    work += [lambda level=level: cache._display_units(path, level) for level in PLAN_LEVELS]
+    # the planner's base map (units coloured by population, no plan, no services) and the explore page's other level
+    work += [lambda level=level: mapview._web_map(path, level, "pop_total", "", language, (), "", "", None, services, None)
+             for level in EXPLORE_LEVELS]
+    kinds = tuple(sorted(services["service_type"].astype(str).unique()))
+    work += [lambda: mapview._web_map(path, "neighbourhood", "share_65plus", "", language, kinds, "", "", None, services, None)]
+    return work
+
+
+def start() -> None:
+    """Start the warm-up thread once per data directory and language (only under a real server, not in tests)."""
+    if not runtime.exists() or not isinstance(runtime.get_instance(), runtime.Runtime):  # AppTest mocks the runtime
+        return
+    path, language = cache.data_dir(), lang()
+    with _LOCK:
+        if (path, language) in _STARTED:
+            return
+        _STARTED.add((path, language))
+    threading.Thread(target=_run, args=(path, language), name="zorgzones-warmup", daemon=True).start()
+
+
+def _run(path: str, language: str) -> None:
+    started = time.perf_counter()
+    time.sleep(0.5)  # let the first page finish drawing
+    try:
+        for step in steps(path, language):
+            step()
+            time.sleep(0.01)  # give the GIL to sessions between steps
+    except Exception:  # noqa: BLE001 (a failed warm-up only means the page computes it itself)
+        log.exception("warm-up failed")
+    log.info("warm-up done in %.1f s", time.perf_counter() - started)
