@@ -145,7 +145,7 @@ def editing(editor) -> None:
     st.subheader(t("live_panel"))
     metrics = editor.metrics
     service_columns = [c for c in metrics.columns if c.startswith("n_") and c != "n_units" and c != "n_parts"]
-    panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label)
+    panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label).rename_axis(t("col_zone_id"))
     st.dataframe(panel.style.apply(band_styles, axis=None).format(precision=2), height=300, width="stretch")
     report = validate_plan(units, plan, context=editor.context)
     st.subheader(t("problems"))

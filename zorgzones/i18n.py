@@ -180,6 +180,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "col_n_parts": ("Delen", "Parties", "Parts"),
     "col_polsby_popper": ("Polsby-Popper", "Polsby-Popper", "Polsby-Popper"),
     "col_reock": ("Reock", "Reock", "Reock"),
+    "col_zone_id": ("Zonecode", "Code de zone", "Zone code"),
     "col_zone_name": ("Zone", "Zone", "Zone"),
     "col_n_pharmacy": ("Apotheken", "Pharmacies", "Pharmacies"),
     "col_n_hospital": ("Ziekenhuizen", "Hôpitaux", "Hospitals"),
@@ -290,7 +291,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
                    "The file could not be read: {error}"),
     # language switch, credits, demo label (every map and export)
     "demo_label": ("SYNTHETISCHE DEMODATA - synthetic demo data, not real",
-                   "DONNÉES DE DÉMONSTRATION SYNTHÉTIQUES - SYNTHETISCHE DEMODATA, pas réelles",
+                   "DONNÉES DE DÉMO SYNTHÉTIQUES - pas réelles",
                    "SYNTHETISCHE DEMODATA - synthetic demo data, not real"),
     "credits_short": ("Bronnen: {sources}", "Sources : {sources}", "Sources: {sources}"),
     "credits_all": ("Alle bronnen en licenties", "Toutes les sources et licences", "All sources and licences"),
