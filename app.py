@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common, warmup
+from app_pages import common, mapview, warmup
 
 st.set_page_config(page_title="zorgzones", layout="wide")
+mapview.register_components()
 #: Less padding around the page, so the maps get most of the window.
 st.html("<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}h2{padding-top:0.2rem}</style>")
 common.language_switch()

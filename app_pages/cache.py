@@ -1,4 +1,4 @@
-"""Cached package calls of the app (bundle, units, services, metric sums, accessibility), shared by every session."""
+"""Cached package calls of the app, shared by every session."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The app's map widget: cached folium maps (frozen after one render), the zone layer drawn over them, Leaflet served
-by the app itself, and the unit under a click."""
+"""The app's map widget: cached folium maps, zone layer, clicks."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import shapely
 import streamlit.components.v1 as components
 import streamlit as st
 import streamlit_folium
+from streamlit import runtime
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
@@ -107,6 +107,18 @@ MAP_ASSETS = components.declare_component("map_assets", path=str(webassets.ASSET
 #: Their URL relative to streamlit-folium's frame (``.../component/streamlit_folium.st_folium/index.html``), so it also
 #: holds under a ``server.baseUrlPath``.
 MAP_ASSETS_URL = f"../{MAP_ASSETS.name}/"
+
+
+def register_components() -> None:
+    """Register the map components (ours and streamlit-folium's) with the server when their import ran outside a
+    session (as in :mod:`app_pages.serve`, which builds the first map before the server starts): Streamlit registers a
+    component only when it is declared inside a script run."""
+    if not runtime.exists() or not isinstance(runtime.get_instance(), runtime.Runtime):
+        return
+    registry = runtime.get_instance().component_registry
+    for component in (MAP_ASSETS, getattr(streamlit_folium, "_component_func", None)):
+        if component is not None and registry.get_component_path(component.name) is None:
+            registry.register_component(component)
 
 
 #: One st_folium call at a time on the shared (cached) maps, which it changes while it works (see show_map).

@@ -1,4 +1,4 @@
-"""Everything the app keeps per session, in one typed place: each key, its type and default, and the records stored."""
+"""The app's session state in one typed place: keys, types, records."""
 
 from __future__ import annotations
 

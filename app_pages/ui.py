@@ -1,4 +1,4 @@
-"""Widgets and labels shared by the pages: language switch, labels, the session's plans and plan picker, errors."""
+"""Widgets and labels shared by the app pages (language, plans, errors)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Background warm-up of the caches the other pages need (units of every level, metric sums, planner base maps), started
-once per server after the first page has been drawn, so a page switch finds its data and maps ready."""
+"""Warm the other pages' caches in the background after the first page."""
 
 from __future__ import annotations
 
@@ -10,7 +9,9 @@ import time
 from streamlit import runtime
 
 from app_pages import cache, mapview
-from app_pages.ui import EXPLORE_LEVELS, PLAN_LEVELS, lang
+from app_pages.ui import EXPLORE_LEVELS, PLAN_LEVELS, lang, plan_key
+from zorgzones.i18n import DEFAULT_LANGUAGE
+from zorgzones.zones import Plan
 
 _STARTED: set = set()
 _LOCK = threading.Lock()
@@ -53,3 +54,23 @@ def _run(path: str, language: str) -> None:
     except Exception:  # noqa: BLE001 (a failed warm-up only means the page computes it itself)
         log.exception("warm-up failed")
     log.info("warm-up done in %.1f s", time.perf_counter() - started)
+
+
+def first_page(path: str | None = None, language: str = DEFAULT_LANGUAGE) -> float:
+    """Build what the explore page shows first (bundle, municipalities, services, the default map with the first plan,
+    zone sums) into the app's caches, in this process; returns the seconds it took. Used by :mod:`app_pages.serve`
+    before the server starts, so the first visitor finds the map ready."""
+    started = time.perf_counter()
+    path = path or cache.data_dir()
+    bundle = cache.bundle_for(path)
+    services = cache._services(path)
+    level = EXPLORE_LEVELS[0]
+    cache._units(path, level)
+    plans = [Plan.from_bundle(bundle, name) for name in bundle.plan_names()]
+    plan = next((p for p in plans if p.level == level), None)
+    kinds = tuple(sorted(services["service_type"].astype(str).unique()))
+    mapview._web_map(path, level, "share_65plus", plan_key(plan), language, kinds, "", "", plan, services, None)
+    cache._context(path, level, "", services)
+    if plan is not None:
+        cache._service_unit(path, level, "", services)
+    return time.perf_counter() - started

@@ -4,8 +4,9 @@ reflected in map and panel < 1 s).
 Server side, with streamlit's AppTest (the script runs, without the browser): the explore page cold (fresh process
 caches) and warm (a new session), the switch to neighbourhoods and to a travel-time indicator, and the rerun after
 clicking "move" in the planner for a municipality plan and a neighbourhood plan; plus the package calls such a rerun
-makes (editor move, zone shapes, zone layer). With ``--browser``: ``streamlit run`` in headless chromium, time from
-navigation until the explore map has run its script (layer control drawn), cold then warm.
+makes (editor move, zone shapes, zone layer). With ``--browser``: ``streamlit run`` (``--serve``: ``python -m
+app_pages.serve``) in headless chromium, time from navigation until the explore map has run its script (layer control drawn), cold then warm, then page switches by
+the sidebar links until the page's script is done and its map drawn.
 
     cd /work/main && PYTHONPATH=. /work/venv/bin/python benchmarks/bench_app.py [--data-dir DIR] [--moves 3] [--browser] [--json]
 
@@ -98,7 +99,7 @@ def bench_calls(data_dir: str) -> dict:
     return out
 
 
-def bench_browser(data_dir: str, visits: int = 4) -> dict:
+def bench_browser(data_dir: str, visits: int = 4, *, serve: bool = False) -> dict:
     import socket
     import subprocess
     import urllib.request
@@ -110,7 +111,8 @@ def bench_browser(data_dir: str, visits: int = 4) -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true", "--server.address",
+    start = ["app_pages.serve"] if serve else ["streamlit", "run", APP]  # serve: first page built before the server starts
+    process = subprocess.Popen([sys.executable, "-m", *start, "--server.headless", "true", "--server.address",
                                 "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                                 "--server.fileWatcherType", "none"], cwd=REPO, env=dict(os.environ, ZORGZONES_DATA_DIR=data_dir),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -194,6 +196,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", help="data directory with a real bundle (default: build one from the shared mirror)")
     parser.add_argument("--moves", type=int, default=3)
     parser.add_argument("--browser", action="store_true", help="also time the explore page in headless chromium")
+    parser.add_argument("--serve", action="store_true", help="start the browser's server with `python -m app_pages.serve` "
+                        "(warm first page) instead of `streamlit run app.py`")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # AppTest's "missing ScriptRunContext" chatter
@@ -206,7 +210,7 @@ def main(argv=None) -> int:
     os.environ["ZORGZONES_DATA_DIR"] = str(data_dir)
     result = bench_pages(args.moves) | bench_calls(str(data_dir))
     if args.browser:
-        result |= bench_browser(str(data_dir))
+        result |= bench_browser(str(data_dir), serve=args.serve)
     if args.json:
         print(json.dumps(result, indent=1))
         return 0

@@ -199,12 +199,13 @@ PAGES = {"explore": True, "access": False, "planner": True, "export": False, "da
 
 @pytest.fixture(scope="module")
 def served_app(tmp_path_factory):
-    """One `streamlit run` (demo data) for the page tests of this module."""
+    """The app served by `python -m app_pages.serve` (first page built before the server starts; demo data) for the page
+    tests of this module."""
     folder = tmp_path_factory.mktemp("served")
     port = _free_port()
     log = open(folder / "streamlit.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true", "--server.address",
+        [sys.executable, "-m", "app_pages.serve", "--server.headless", "true", "--server.address",
          "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=REPO, env=dict(os.environ, ZORGZONES_DATA_DIR=str(folder / "data")), stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .cli_common import add_data_dir, add_json, print_json, progress_enabled
 from .errors import ValidationError
-from .export_pack import CLASS_MODES
+from .pack_content import CLASS_MODES
 from .i18n import LANGUAGES
 from .indicators import indicator_keys
 from .printmap import MAP_ORIENTATIONS, PAPER_MM

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from zorgzones import printmap as pm
 from zorgzones.export import check_export
-from zorgzones.export_pack import (PackData, key_figure_table, legend_handles, overview_map, overview_rows, plan_title,
-                                   region_name, services_line, with_progress, zone_map)
+from zorgzones.export_pack import legend_handles, overview_map, with_progress, zone_map
+from zorgzones.pack_content import PackData, key_figure_table, overview_rows, plan_title, region_name, services_line
 from zorgzones.i18n import t
 from zorgzones.indicators import INDICATORS, demo_label, source_list
 

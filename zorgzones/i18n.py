@@ -1,4 +1,6 @@
-"""The one label table (key -> Dutch, French, English) and number formats of every UI and export text."""
+"""One label table (Dutch, French, English) and one number format per language.
+
+Every UI and export text is looked up here by key with ``t(key, lang)``; numbers go through ``format_number``."""
 
 from __future__ import annotations
 
@@ -233,6 +235,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "exp_gpkg": ("gegevens (GeoPackage)", "données (GeoPackage)", "data (GeoPackage)"),
     "exp_xlsx": ("gegevens (Excel)", "données (Excel)", "data (Excel)"),
     "exp_plan_csv": ("zonetoewijzing (CSV)", "affectation aux zones (CSV)", "zone assignment (CSV)"),
+    "pack_options": ("Opties van het plenair pakket", "Options du dossier plénier", "Options of the plenary pack"),
+    "pack_title_input": ("Titel (leeg = naam van het plan)", "Titre (vide = nom du plan)", "Title (empty = the plan's name)"),
+    "pack_zones": ("Alleen deze zones (leeg = alle)", "Uniquement ces zones (vide = toutes)", "Only these zones (empty = all)"),
+    "pack_classes": ("Klassen van de zonekaarten", "Classes des cartes de zone", "Classes of the zone maps"),
+    "classes_regional_option": ("Hele gebied", "Toute la région", "Whole area"),
+    "classes_zone_option": ("Per zone", "Par zone", "Per zone"),
     "paper": ("Papierformaat", "Format du papier", "Paper size"),
     "with_services": ("Voorzieningen tonen", "Afficher les services", "Show services"),
     "built": ("Klaar: {name} ({size} kB)", "Prêt : {name} ({size} ko)", "Ready: {name} ({size} kB)"),

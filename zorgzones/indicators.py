@@ -1,4 +1,4 @@
-"""Catalogue of the indicators shown per unit and per zone (labels from i18n, units, formatting) plus the credit and demo labels every map carries."""
+"""Catalogue of the indicators shown per unit and per zone, with credits."""
 
 from __future__ import annotations
 
