@@ -19,16 +19,14 @@ log = logging.getLogger(__name__)
 
 
 def steps(path: str, language: str) -> list:
-    """The warm-up work, cheapest and most needed first (each a call of a cached function)."""
+    """The warm-up work, most needed first (each a call of a cached function): units and zone sums of every plan level
+    and the planner's base map (municipalities by population, no plan, no services). Heavier maps (neighbourhoods)
+    are left to the page that asks for them: a warm-up competes with the visitor for the same interpreter."""
     services = cache._services(path)
     work = [lambda level=level: cache._units(path, level) for level in PLAN_LEVELS]
     work += [lambda level=level: cache._context(path, level, "", services) for level in PLAN_LEVELS]
-    work += [lambda level=level: cache._display_units(path, level) for level in PLAN_LEVELS]
-    # the planner's base map (units coloured by population, no plan, no services) and the explore page's other level
-    work += [lambda level=level: mapview._web_map(path, level, "pop_total", "", language, (), "", "", None, services, None)
-             for level in EXPLORE_LEVELS]
-    kinds = tuple(sorted(services["service_type"].astype(str).unique()))
-    work += [lambda: mapview._web_map(path, "neighbourhood", "share_65plus", "", language, kinds, "", "", None, services, None)]
+    work += [lambda: cache._display_units(path, EXPLORE_LEVELS[0]),
+             lambda: mapview._web_map(path, EXPLORE_LEVELS[0], "pop_total", "", language, (), "", "", None, services, None)]
     return work
 
 
