@@ -9,4 +9,4 @@ VOLUME /data
 EXPOSE 8501
 # without data in /data the app opens on the synthetic demo region; fetch real data with:
 #   docker run -v zz:/data IMAGE .venv/bin/zorgzones data fetch
-CMD [".venv/bin/streamlit", "run", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true"]
+CMD [".venv/bin/python", "-m", "app_pages.serve", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true"]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, mapview, warmup
 
 st.set_page_config(page_title="zorgzones", layout="wide")
+mapview.register_components()
+#: Less padding around the page, so the maps get most of the window.
+st.html("<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}h2{padding-top:0.2rem}</style>")
 common.language_switch()
 if common.bundle().is_demo:
     st.sidebar.warning(common.t("demo_warning"))
@@ -23,4 +26,7 @@ PAGES = [
     st.Page("app_pages/export.py", title=common.t("page_export"), icon=":material/download:", url_path="export"),
     st.Page("app_pages/data.py", title=common.t("page_data"), icon=":material/database:", url_path="data"),
 ]
-st.navigation(PAGES).run()
+try:
+    st.navigation(PAGES).run()
+finally:  # also after st.stop()
+    warmup.start()  # the other pages' data and maps, in the background, once per server and language

@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import t
+from app_pages.common import state, t
+from app_pages.state import UploadCheck
 from zorgzones.errors import Report, ZorgzonesError
 from zorgzones.hospitals import hospital_classification
 from zorgzones.plan_checks import validate_plan
@@ -66,11 +67,11 @@ with st.expander(t("hospital_types")):  # general / psychiatric / other, with th
         "capacity": t("col_capacity")}), width="stretch")
 
 st.subheader(t("upload"))
-own = st.session_state.get("user_services")
+own = state.user_services
 if own is not None:
     st.info(t("used_services", n=len(own)))
     if st.button(t("remove_upload"), key="upload_remove"):
-        del st.session_state["user_services"]
+        del state.user_services
         st.rerun()
 kind = st.radio(t("upload_kind"), ["services", "plan"], format_func=lambda k: t(f"upload_{k}"), horizontal=True, key="upload_kind")
 upload = st.file_uploader(t("upload_file", mb=MAX_UPLOAD_BYTES // 2**20), type=SUFFIXES, key=f"upload_file_{kind}")
@@ -80,8 +81,8 @@ if upload.size > MAX_UPLOAD_BYTES:
     st.error(t("upload_too_big", mb=upload.size / 2**20, limit=MAX_UPLOAD_BYTES // 2**20))
     st.stop()
 check_key = (kind, upload.file_id)
-checked = st.session_state.get("upload_check")
-checked = checked if checked is not None and checked[0] == check_key else None
+checked = state.upload_check
+checked = checked if checked is not None and checked.key == check_key else None
 
 with tempfile.TemporaryDirectory() as folder:
     path = saved_copy(upload, folder)
@@ -105,10 +106,10 @@ with tempfile.TemporaryDirectory() as folder:
             try:
                 region = bundle.boundaries("region").union_all()
                 services, report = read_services_file(path, columns=mapping, crs=crs, encoding=encoding, region=region)
-                checked = (check_key, services if report.ok else None, report.problems, report.notes, len(services))
+                checked = UploadCheck(check_key, services if report.ok else None, report.problems, report.notes, len(services))
             except (ZorgzonesError, ValueError) as exc:
-                checked = (check_key, None, [t("unreadable", error=exc)], [], 0)
-            st.session_state["upload_check"] = checked
+                checked = UploadCheck(check_key, None, [t("unreadable", error=exc)], [], 0)
+            state.upload_check = checked
     else:
         level = st.selectbox(t("plan_level"), list(common.PLAN_LEVELS), format_func=common.level_label, key="upload_level")
         if st.button(t("validate"), type="primary", key="upload_validate"):
@@ -117,18 +118,17 @@ with tempfile.TemporaryDirectory() as folder:
                 report = validate_plan(common.units(level), plan, context=common.metric_context(level))
                 blocking = [f["message"] for f in report.findings if f["code"] in BLOCKING]
                 others = [f"[{f['severity']}] {f['message']}" for f in report.findings if f["code"] not in BLOCKING]
-                checked = (check_key, None if blocking else plan, blocking, others + report.notes, plan.assignment.size)
+                checked = UploadCheck(check_key, None if blocking else plan, blocking, others + report.notes, plan.assignment.size)
             except (ZorgzonesError, ValueError) as exc:
-                checked = (check_key, None, list(getattr(exc, "problems", [str(exc)])), [], 0)
-            st.session_state["upload_check"] = checked
+                checked = UploadCheck(check_key, None, list(getattr(exc, "problems", [str(exc)])), [], 0)
+            state.upload_check = checked
 
 if checked is not None:
-    _, result, problems, notes, rows = checked
-    show_report(problems, notes, rows)
-    if result is not None and st.button(t("use_upload"), key="upload_use"):
+    show_report(checked.problems, checked.notes, checked.rows)
+    if checked.result is not None and st.button(t("use_upload"), key="upload_use"):
         if kind == "services":
-            st.session_state["user_services"] = result
-            st.success(t("used_services", n=len(result)))
+            state.user_services = checked.result
+            st.success(t("used_services", n=len(checked.result)))
         else:
-            st.success(t("used_plan", plan=common.add_plan(result)))
-        st.session_state.pop("upload_check", None)
+            st.success(t("used_plan", plan=common.add_plan(checked.result)))
+        del state.upload_check

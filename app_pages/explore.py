@@ -21,16 +21,16 @@ params = st.query_params
 levels = list(common.EXPLORE_LEVELS)
 kinds_all = sorted(common.services()["service_type"].astype(str).unique())
 keys = indicator_keys("unit", service_types=kinds_all)  # travel time and supply per 1,000 for the service types present
-left, middle, right = st.columns([1, 2, 2])
-level = left.selectbox(t("level"), levels, format_func=common.level_label, key="explore_level",
+# the map's controls sit in the sidebar, so the map takes the page's width and most of its height
+side = st.sidebar
+level = side.selectbox(t("level"), levels, format_func=common.level_label, key="explore_level",
                        index=levels.index(params["level"]) if params.get("level") in levels else 0)
-indicator = middle.selectbox(t("indicator"), keys, format_func=common.indicator_label, key="explore_indicator",
-                             index=keys.index(params["indicator"]) if params.get("indicator") in keys else keys.index("share_65plus"))
+indicator = side.selectbox(t("indicator"), keys, format_func=common.indicator_label, key="explore_indicator",
+                           index=keys.index(params["indicator"]) if params.get("indicator") in keys else keys.index("share_65plus"))
 params["level"], params["indicator"] = level, indicator
-with right:
-    plan = common.plan_picker(level, key=f"explore_plan_{level}")
-kinds = st.multiselect(t("service_types"), kinds_all, default=kinds_all, format_func=common.service_type_label,
-                       key="explore_kinds")
+plan = common.plan_picker(level, key=f"explore_plan_{level}", container=side)
+kinds = side.multiselect(t("service_types"), kinds_all, default=kinds_all, format_func=common.service_type_label,
+                         key="explore_kinds")
 if plan is None and common.plans() and not common.plans_of_level(level):
     other = next(iter(common.plans().values()))
     st.caption(t("plan_other_level", plan=other.name, plan_level=common.level_label(other.level)))

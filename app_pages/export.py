@@ -12,9 +12,12 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import t
+from app_pages.common import state, t
+from app_pages.state import BuiltFile
 from zorgzones import export, export_pack
 from zorgzones.errors import ZorgzonesError
+from zorgzones.i18n import format_number
+from zorgzones.pack_content import CLASS_MODES
 from zorgzones.indicators import indicator_keys
 from zorgzones.zones import write_plan
 
@@ -31,19 +34,19 @@ FORMATS = {
 }
 
 
-def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services: bool) -> None:
+def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services: bool, pack: dict) -> None:
     """Write one export file with the package's writer."""
     bundle, lang = common.bundle(), common.lang()
     if kind in ("exp_map_pdf", "exp_map_png"):
         export.write_map(path, bundle, plan=plan, level=plan.level, indicator=indicator, paper=paper,
                          with_services=with_services, lang=lang)
     elif kind in ("exp_pack_pdf", "exp_pack_pptx"):
-        export_pack.write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang)
+        export_pack.write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang, **pack)
     elif kind == "exp_html":
         export.write_html(path, bundle, plan=plan, level=plan.level, indicator=indicator, with_services=with_services,
                           lang=lang, tiles=common.TILES)
     elif kind in ("exp_gpkg", "exp_xlsx"):
-        export.write_data(path, bundle, plan, level=plan.level)
+        export.write_data(path, bundle, plan, level=plan.level, lang=lang)
     else:
         write_plan(plan, path)
 
@@ -63,6 +66,13 @@ if plan is None:
     st.info(t("no_plan"))
     st.stop()
 
+with st.expander(t("pack_options")):
+    p1, p2, p3 = st.columns([2, 2, 1])
+    pack = {"title": p1.text_input(t("pack_title_input"), key="export_pack_title").strip() or None,
+            "zones": p2.multiselect(t("pack_zones"), plan.zone_ids, format_func=plan.zone_name, key="export_pack_zones") or None,
+            "classes": p3.selectbox(t("pack_classes"), list(CLASS_MODES), format_func=lambda c: t(f"classes_{c}_option"),
+                                    key="export_pack_classes")}
+
 stem = "".join(ch if ch.isalnum() else "_" for ch in plan.name).strip("_") or "plan"
 for kind, (suffix, mime) in FORMATS.items():
     what = t(kind)
@@ -71,12 +81,11 @@ for kind, (suffix, mime) in FORMATS.items():
         try:
             with st.spinner(t("build", what=what)), tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"zorgzones_{stem}_{kind.removeprefix('exp_')}{suffix}"
-                build(kind, path, plan, indicator, paper, with_services)
-                st.session_state[f"export_{kind}"] = (path.name, path.read_bytes(), repr((plan.name, indicator, paper)))
+                build(kind, path, plan, indicator, paper, with_services, pack)
+                state.set_built(kind, BuiltFile(path.name, path.read_bytes(), repr((plan.name, indicator, paper))))
         except ZorgzonesError as exc:
             common.show_error(exc)
-    ready = st.session_state.get(f"export_{kind}")
+    ready = state.built(kind)
     if ready is not None:
-        name, data, _ = ready
-        right.download_button(t("download", what=what), data=data, file_name=name, mime=mime, key=f"download_{kind}")
-        right.caption(t("built", name=name, size=f"{len(data) / 1024:,.0f}"))
+        right.download_button(t("download", what=what), data=ready.data, file_name=ready.name, mime=mime, key=f"download_{kind}")
+        right.caption(t("built", name=ready.name, size=format_number(len(ready.data) / 1024, 0, common.lang())))

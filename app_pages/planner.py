@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import t
+from app_pages.common import state, t
+from app_pages.state import Comparison
 from zorgzones import planstore
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
@@ -40,9 +41,9 @@ def move(editor, unit_ids: list, zone_id: str) -> None:
     try:
         editor.move(unit_ids, zone_id)
     except ZorgzonesError as exc:
-        st.session_state["planner_error"] = exc
+        state.planner_error = exc
         return
-    st.session_state["planner_message"] = t("moved", n=len(unit_ids), zone=editor.plan.zone_name(zone_id))
+    state.planner_message = t("moved", n=len(unit_ids), zone=editor.plan.zone_name(zone_id))
     st.session_state["planner_units"] = []
 
 
@@ -52,9 +53,9 @@ def merge(editor, zone_id: str, other: str) -> None:
     try:
         editor.merge(zone_id, other)
     except ZorgzonesError as exc:
-        st.session_state["planner_error"] = exc
+        state.planner_error = exc
         return
-    st.session_state["planner_message"] = t("merged", zone=names[0], other=names[1])
+    state.planner_message = t("merged", zone=names[0], other=names[1])
 
 
 def split(editor, zone_id: str, selected: list) -> None:
@@ -64,19 +65,19 @@ def split(editor, zone_id: str, selected: list) -> None:
     try:
         new_plan = editor.split(zone_id, chosen or None)
     except ZorgzonesError as exc:
-        st.session_state["planner_error"] = exc
+        state.planner_error = exc
         return
     new_zone = next(iter(set(new_plan.zone_ids) - before), zone_id)
     n = int((new_plan.assignment == new_zone).sum())
-    st.session_state["planner_message"] = t("split_done", zone=new_plan.zone_name(zone_id), n=n, new=new_plan.zone_name(new_zone))
+    state.planner_message = t("split_done", zone=new_plan.zone_name(zone_id), n=n, new=new_plan.zone_name(new_zone))
     st.session_state["planner_units"] = []
 
 
 def pick_clicked(units, plan, clicked: dict | None) -> None:
     """A unit polygon clicked on the map joins the selection (each click once)."""
     feature = (clicked or {}).get("last_active_drawing")
-    if feature and feature != st.session_state.get("planner_last_click"):
-        st.session_state["planner_last_click"] = feature
+    if feature and feature != state.planner_last_click:
+        state.planner_last_click = feature
         unit = common.unit_at(units, feature)
         if unit is not None and unit in plan.assignment.index:
             chosen = list(st.session_state.get("planner_units", []))
@@ -131,10 +132,12 @@ def editing(editor) -> None:
             to_split = st.selectbox(t("split_zone"), plan.zone_ids, format_func=lambda z: zone_label(plan, z),
                                     key="planner_split_zone", help=t("split_help"))
             st.button(t("split"), key="planner_split", on_click=split, args=(editor, to_split, selected))
-        if st.session_state.get("planner_error") is not None:
-            common.show_error(st.session_state.pop("planner_error"))
-        if st.session_state.get("planner_message"):
-            st.success(st.session_state.pop("planner_message"))
+        if state.planner_error is not None:
+            common.show_error(state.planner_error)
+            del state.planner_error
+        if state.planner_message:
+            st.success(state.planner_message)
+            del state.planner_message
         summary = editor.summary()
         k1, k2, k3 = st.columns(3)
         k1.metric(t("zones_in_band"), f"{summary['zones_in_band']} / {summary['zones']}")
@@ -146,19 +149,19 @@ def editing(editor) -> None:
     st.subheader(t("live_panel"))
     metrics = editor.metrics
     service_columns = [c for c in metrics.columns if c.startswith("n_") and c != "n_units" and c != "n_parts"]
-    panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label)
+    panel = metrics[PANEL_COLUMNS + service_columns].rename(columns=column_label).rename_axis(t("col_zone_id"))
     st.dataframe(panel.style.apply(band_styles, axis=None).format(precision=2), height=300, width="stretch")
     report = validate_plan(units, plan, context=editor.context)
     st.subheader(t("problems"))
     if report.findings:
-        st.dataframe(report.to_frame(), hide_index=True, height=200, width="stretch")
+        st.dataframe(report.to_frame().rename(columns=column_label), hide_index=True, height=200, width="stretch")
     else:
         st.success(t("no_problems"))
 
 
 st.header(t("planner_title"))
 plans = common.plans()
-editor = st.session_state.get("editor")
+editor = state.editor
 if editor is not None and editor.plan.level not in common.PLAN_LEVELS:
     editor = None
 
@@ -192,7 +195,7 @@ with st.expander(t("generate")):
                                               seed=int(seed), name=f"generated {gen_min // 1000}k-{gen_max // 1000}k seed {seed}")[0]
             common.add_plan(found)
             common.start_editor(found)
-            st.session_state["planner_message"] = t("generated", plan=found.name, zones=score["zones"], inband=score["zones_in_band"])
+            state.planner_message = t("generated", plan=found.name, zones=score["zones"], inband=score["zones_in_band"])
             st.rerun()
         except ZorgzonesError as exc:
             common.show_error(exc)
@@ -220,7 +223,7 @@ with s2:
                 loaded = planstore.load_plan(pick)
                 loaded.name = common.add_plan(loaded)
                 common.start_editor(loaded)
-                st.session_state["planner_message"] = t("loaded", name=pick)
+                state.planner_message = t("loaded", name=pick)
                 st.rerun()
             except ZorgzonesError as exc:
                 common.show_error(exc)
@@ -235,8 +238,8 @@ with c1:
 with c2:
     plan_b = common.plan_picker(plan.level, key="compare_b", label=t("plan_b"), with_none=False)
 if st.button(t("compare_button"), key="compare_button") and plan_a is not None and plan_b is not None:
-    st.session_state["comparison"] = (plan_a, plan_b, compare_plans(units, plan_a, plan_b, context=editor.context))
-comparison = st.session_state.get("comparison")
+    state.comparison = Comparison(plan_a, plan_b, compare_plans(units, plan_a, plan_b, context=editor.context))
+comparison = state.comparison
 if comparison is not None and comparison[0].level == plan.level:
     plan_a, plan_b, result = comparison
     st.write(t("units_moved", n=result.summary["units_moved"], pop=number(result.summary["pop_moved"])))

@@ -4,8 +4,9 @@ reflected in map and panel < 1 s).
 Server side, with streamlit's AppTest (the script runs, without the browser): the explore page cold (fresh process
 caches) and warm (a new session), the switch to neighbourhoods and to a travel-time indicator, and the rerun after
 clicking "move" in the planner for a municipality plan and a neighbourhood plan; plus the package calls such a rerun
-makes (editor move, zone shapes, zone layer). With ``--browser``: ``streamlit run`` in headless chromium, time from
-navigation until the explore map has run its script (layer control drawn), cold then warm.
+makes (editor move, zone shapes, zone layer). With ``--browser``: ``streamlit run`` (``--serve``: ``python -m
+app_pages.serve``) in headless chromium, time from navigation until the explore map has run its script (layer control drawn), cold then warm, then page switches by
+the sidebar links until the page's script is done and its map drawn.
 
     cd /work/main && PYTHONPATH=. /work/venv/bin/python benchmarks/bench_app.py [--data-dir DIR] [--moves 3] [--browser] [--json]
 
@@ -98,7 +99,7 @@ def bench_calls(data_dir: str) -> dict:
     return out
 
 
-def bench_browser(data_dir: str, visits: int = 4) -> dict:
+def bench_browser(data_dir: str, visits: int = 4, *, serve: bool = False) -> dict:
     import socket
     import subprocess
     import urllib.request
@@ -110,7 +111,8 @@ def bench_browser(data_dir: str, visits: int = 4) -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true", "--server.address",
+    start = ["app_pages.serve"] if serve else ["streamlit", "run", APP]  # serve: first page built before the server starts
+    process = subprocess.Popen([sys.executable, "-m", *start, "--server.headless", "true", "--server.address",
                                 "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                                 "--server.fileWatcherType", "none"], cwd=REPO, env=dict(os.environ, ZORGZONES_DATA_DIR=data_dir),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -142,7 +144,7 @@ def bench_browser(data_dir: str, visits: int = 4) -> dict:
                         break
                 time.sleep(0.05)
             seconds.append(time.perf_counter() - start)
-        return {"browser_explore_cold_s": seconds[0], "browser_explore_warm_s": seconds[1:]}
+        return {"browser_explore_cold_s": seconds[0], "browser_explore_warm_s": seconds[1:]} | bench_switches(driver)
     finally:
         if driver is not None:
             driver.quit()
@@ -150,11 +152,52 @@ def bench_browser(data_dir: str, visits: int = 4) -> dict:
         process.wait(timeout=20)
 
 
+#: Page switches timed in the browser: (url path, whether the page draws a map), in click order from the explore page.
+SWITCHES = (("planner", True), ("export", False), ("data", False), ("access", False), ("explore", True), ("planner", True),
+            ("explore", True))
+#: Run inside the page: is the script done (no "running" widget) and, for a map page, is a Leaflet map drawn?
+PAGE_READY = """
+const running = document.querySelector('[data-testid="stStatusWidget"]');
+const frames = [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')];
+let drawn = false;
+for (const f of frames) { try { drawn = drawn || !!f.contentDocument.querySelector('.leaflet-control-layers'); } catch (e) {} }
+return {running: !!running, drawn: drawn, path: location.pathname};
+"""
+
+
+def bench_switches(driver) -> dict:
+    """Click the sidebar link of each page in turn (as a person does) and time until its script has finished and, on a
+    map page, its map is drawn."""
+    from selenium.webdriver.common.by import By
+
+    out: dict = {}
+    for path, has_map in SWITCHES:
+        links = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+        order = ("explore", "access", "planner", "export", "data")  # the order of app.py's pages
+        if len(links) != len(order):
+            continue
+        links = [links[order.index(path)]]
+        start = time.perf_counter()
+        links[0].click()
+        seen_running = False
+        while time.perf_counter() - start < 60:
+            state = driver.execute_script(PAGE_READY)
+            seen_running = seen_running or state["running"]
+            if (state["path"].rstrip("/").endswith(path) or path == "explore") and not state["running"] and (state["drawn"] or not has_map) \
+                    and (seen_running or time.perf_counter() - start > 0.3):
+                break
+            time.sleep(0.03)
+        out.setdefault(f"browser_switch_{path}_s", []).append(time.perf_counter() - start)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="data directory with a real bundle (default: build one from the shared mirror)")
     parser.add_argument("--moves", type=int, default=3)
     parser.add_argument("--browser", action="store_true", help="also time the explore page in headless chromium")
+    parser.add_argument("--serve", action="store_true", help="start the browser's server with `python -m app_pages.serve` "
+                        "(warm first page) instead of `streamlit run app.py`")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # AppTest's "missing ScriptRunContext" chatter
@@ -167,7 +210,7 @@ def main(argv=None) -> int:
     os.environ["ZORGZONES_DATA_DIR"] = str(data_dir)
     result = bench_pages(args.moves) | bench_calls(str(data_dir))
     if args.browser:
-        result |= bench_browser(str(data_dir))
+        result |= bench_browser(str(data_dir), serve=args.serve)
     if args.json:
         print(json.dumps(result, indent=1))
         return 0

@@ -190,3 +190,79 @@ def test_exported_html_map_draws_offline(browser, demo_bundle, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "html_map_offline.png"))
     assert (ARTIFACTS / "html_map_offline.png").stat().st_size > 10_000
+
+
+# -- every page in a real browser, in French (issue 17) ---------------------------------------------------------------
+#: Page url path -> whether it draws a map on opening.
+PAGES = {"explore": True, "access": False, "planner": True, "export": False, "data": False}
+
+
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory):
+    """The app served by `python -m app_pages.serve` (first page built before the server starts; demo data) for the page
+    tests of this module."""
+    folder = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    log = open(folder / "streamlit.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app_pages.serve", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=REPO, env=dict(os.environ, ZORGZONES_DATA_DIR=str(folder / "data")), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                pytest.fail("streamlit did not answer on /_stcore/health within 90 s")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _untranslated_in(text: str, lang: str) -> list[str]:
+    """i18n keys (words with underscores that are keys of the table) and Dutch page names shown in a French page."""
+    from zorgzones.i18n import LABELS, LANGUAGES
+
+    words = set(text.replace("\n", " ").split(" "))
+    keys = sorted(w for w in words if "_" in w and w.strip(".,:;()") in LABELS)
+    index = LANGUAGES.index(lang)
+    dutch = [LABELS[k][0] for k in ("page_explore", "page_planner", "page_export", "page_data", "language")
+             if LABELS[k][0] != LABELS[k][index] and LABELS[k][0] in text.split("\n")]
+    return keys + dutch
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_in_french_in_a_real_browser(browser, served_app, page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from zorgzones.i18n import t
+
+    wait = WebDriverWait(browser, 120)
+    browser.get(f"{served_app}/{'' if page == 'explore' else page}?lang=fr")  # explore is the default page: /
+    wait.until(lambda d: t("language", "fr") in d.find_element(By.TAG_NAME, "body").text)
+    if PAGES[page]:
+        frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'iframe[title="streamlit_folium.st_folium"]')))
+        browser.switch_to.frame(frame)
+        state = _wait_for_map(browser)
+        browser.switch_to.default_content()
+        assert state["legend"] == 1
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+    time.sleep(1)
+    _no_exception_box(browser)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert t(f"page_{page}", "fr") in body and "Page not found" not in body
+    assert not _untranslated_in(body, "fr"), _untranslated_in(body, "fr")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"app_{page}_fr.png"))

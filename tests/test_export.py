@@ -190,8 +190,11 @@ def test_real_data_export_official_plan(bundle, tmp_path):
     pm.save_figure(export_pack.zone_figure(data, bruzel, page="Bruzel"), ARTIFACTS / "pack_page_bruzel.png", dpi=110)
     rows = {label: region for label, _, region in export_pack.key_figure_table(data, bruzel)}
     units = bundle.units("municipality")
-    brussels = int(units.loc[units["region"] == "brussels", "pop_total"].sum())
-    assert rows["Bevolking"] == f"{brussels:,}".replace(",", ".")
+    # Bruzel is the whole Brussels region: compared with Flanders + Brussels, not with itself (issue 17)
+    assert data.zone_region(bruzel) == "all" and data.is_region(bruzel)
+    assert rows["Bevolking"] == f"{int(units['pop_total'].sum()):,}".replace(",", ".")
+    other = data.metrics.index[data.metrics["zone_name"] == "Gent"][0]
+    assert data.zone_region(other) == "flanders"
 
 
 def test_english_pack_page_and_services_line(demo_bundle, demo_plan, tmp_path):

@@ -95,6 +95,7 @@ def _finish_units(frame: gpd.GeoDataFrame, level: str, municipalities: pd.DataFr
     frame["geometry"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in frame.geometry]
     columns = ["unit_id", "name", "level", "region", "province_id", "arrondissement_id", "municipality_id", "pop_total", "pop_male", "pop_female"]
     columns += [c for c, _, _ in AGE_BANDS] + ["age_estimated", "area_km2", "geometry"]
+    columns += ["name_fr"] if "name_fr" in frame else []  # official French names (municipalities)
     return frame[columns].set_index("unit_id").sort_index()
 
 
@@ -121,6 +122,10 @@ def build_municipalities(src: _Sources, report: Report) -> tuple[gpd.GeoDataFram
     }, geometry="geometry", crs=WORKING_CRS)
     units["name"] = names.set_index("geoitem code")["name"].reindex(units["unit_id"]).fillna(shapes["naam"]).to_numpy()
     units["municipality_id"] = units["unit_id"]
+    # official French names (Statbel TX_DESCR_FR) where the 2022 file has the code; merged 2025 municipalities keep Dutch
+    french = readers.read_statbel_names(src("population_age", "TF_SOC_POP_STRUCT_2022.zip")).set_index("nis")["name_fr"]
+    units["name_fr"] = french.reindex(units["unit_id"]).to_numpy()
+    units["name_fr"] = units["name_fr"].fillna(units["name"])
     units["province_id"] = province.set_index("gemeente")["provincie"].reindex(units["unit_id"]).to_numpy()
     wide = age_bands(long, "municipality_id")
     missing = sorted(set(units["unit_id"]) - set(wide.index))

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from .cli_common import add_data_dir, add_json, dpi, minutes, print_json, progress_enabled
 from .errors import ValidationError
+from .pack_content import CLASS_MODES
+from .i18n import LANGUAGES
 from .indicators import indicator_keys
-from .printmap import ORIENTATIONS, PAPER_MM
+from .printmap import MAP_ORIENTATIONS, PAPER_MM
 from .settings import LEVELS
 
 FORMATS = {"map": ("pdf", "png", "svg"), "pack": ("pdf", "pptx"), "html": ("html",), "data": ("gpkg", "csv", "xlsx")}
@@ -35,14 +37,19 @@ def register(subparsers) -> None:
                          help="plan name in the bundle (default: the first, e.g. elz) or a plan file (.csv/.xlsx/.gpkg)"
                          + ("; 'none' for a map without zones" if name in ("map", "html") else ""))
         sub.add_argument("--level", choices=LEVELS, help="unit level (default: the plan's level)")
+        if name == "data":
+            sub.add_argument("--lang", choices=LANGUAGES, default="nl",
+                             help="language of the credits, demo note and the 'labels' table of column names (default nl)")
         if name != "data":
             sub.add_argument("--indicator", default="share_65plus", help=f"indicator to map: {', '.join(indicator_keys('unit'))} "
                              f"(zone maps also: {', '.join(k for k in indicator_keys('zone') if k not in indicator_keys('unit'))})")
-            sub.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of labels (default nl)")
+            sub.add_argument("--lang", choices=LANGUAGES, default="nl",
+                             help="language of labels, numbers and municipality names (nl, fr, en; default nl)")
         if name == "map":
             sub.add_argument("--by", choices=("unit", "zone"), default="unit", help="colour units or whole zones (default unit)")
             sub.add_argument("--paper", choices=tuple(PAPER_MM), default="A4")
-            sub.add_argument("--orientation", choices=ORIENTATIONS, default="landscape")
+            sub.add_argument("--orientation", choices=MAP_ORIENTATIONS, default="landscape",
+                             help="page orientation; auto: landscape for data wider than high (default landscape)")
             sub.add_argument("--basemap", metavar="SOURCE", default=None,
                              help="web basemap tiles under the map when online: OpenStreetMap or an http(s) URL template "
                                   "with {z}/{x}/{y}; skipped (with a note) when the server does not answer")
@@ -60,6 +67,13 @@ def register(subparsers) -> None:
             sub.add_argument("--max-minutes", type=minutes, default=5.0, help="travel-time threshold of --gaps (default 5)")
         if name == "pack":
             sub.add_argument("--quiet", action="store_true", help="no progress bar")
+            sub.add_argument("--zones", metavar="ID,...", help="only these zones (ids separated by commas): their pages and an "
+                             "overview zoomed to them and their neighbours")
+            sub.add_argument("--classes", choices=CLASS_MODES, default="regional",
+                             help="map classes of the zone pages: regional (one scale, zones comparable; default) or zone "
+                                  "(each zone its own classes, to show its inner differences)")
+            sub.add_argument("--title", help="title of the pack (default: the official plan's title, else the plan's name); "
+                                             "a plan that is not one of the bundle's official plans is labelled as a scenario")
         add_data_dir(sub)
         add_json(sub)
         sub.set_defaults(func=run_export, what=name, option_problems=export_option_problems)
@@ -138,15 +152,17 @@ def run_export(args) -> int:
                                     subtitle=args.subtitle, lang=args.lang, dpi=args.dpi, basemap=args.basemap,
                                     notes=notes)]
     elif args.what == "pack":
+        zones = [z for z in args.zones.split(",")] if args.zones is not None else None
         written = [export_pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
-                                     progress=progress_enabled(args))]
+                                          progress=progress_enabled(args), zones=zones, classes=args.classes,
+                                          title=args.title)]
     elif args.what == "html":
         written = [export.write_html(path, bundle, plan=plan, level=level, indicator=args.indicator,
                                      with_services=not args.no_services, lang=args.lang,
                                      tiles=None if args.no_basemap else "OpenStreetMap",
                                      analysis={k: v[v["pop_beyond"] > 0] for k, v in (analysis or {}).items() if "geometry" in v})]
     else:
-        written = export.write_data(path, bundle, plan, level=level, analysis=analysis)
+        written = export.write_data(path, bundle, plan, level=level, analysis=analysis, lang=args.lang)
     seconds = time.perf_counter() - started
     summary = {"command": f"export {args.what}", "written": [{"path": str(p), "bytes": p.stat().st_size} for p in written],
                "plan": plan.name if plan is not None else None, "level": level,

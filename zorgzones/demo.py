@@ -126,9 +126,10 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
     wide = age_bands(long, "municipality_id")
     muni = muni.drop(columns="pop_total").join(wide, on="unit_id")
     muni["age_estimated"] = False
+    muni["name_fr"] = [f"Commune de démo {k} ({LABEL})" for k in muni["unit_id"]]  # French names, as Statbel gives them
     columns = ["unit_id", "name", "level", "region", "province_id", "arrondissement_id", "municipality_id", "pop_total", "pop_male", "pop_female"]
     columns += [c for c, _, _ in AGE_BANDS] + ["age_estimated", "area_km2", "geometry"]
-    frames = {"units_municipality": muni[columns].set_index("unit_id").sort_index()}
+    frames = {"units_municipality": muni[columns + ["name_fr"]].set_index("unit_id").sort_index()}
     municipal_ages = frames["units_municipality"].drop(columns="geometry")
     for key, level, names in (("deelgemeente_id", "deelgemeente", "Demodeelgemeente"), ("unit_id", "neighbourhood", "Demowijk")):
         sub = apportion_age_bands(units(key, level, names), municipal_ages)

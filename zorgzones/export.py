@@ -20,7 +20,7 @@ from zorgzones.access_summary import in_region
 from zorgzones.analysis_gaps import GapsRequest, run_gaps
 from zorgzones.errors import ValidationError
 from zorgzones.fileio import usual_mode
-from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, source_list
+from zorgzones.indicators import INDICATORS, credit_line, demo_label, get_indicator, source_list
 from zorgzones.zones import Plan, dissolve_zones
 
 DATA_SUFFIXES = {".gpkg": "gpkg", ".csv": "csv", ".xlsx": "xlsx"}
@@ -70,7 +70,7 @@ def write_map(path, bundle, *, plan: Plan | None = None, level: str | None = Non
                        show_services=with_services, basemap=basemap)
     if basemap and notes is not None:
         notes.append(f"basemap drawn ({fig.basemap[1]})" if fig.basemap[0] else fig.basemap[1])
-    return pm.save_figure(fig, path, dpi=dpi, metadata={"Description": credit_line(bundle, ["units", "plans", "services"])})
+    return pm.save_figure(fig, path, dpi=dpi, metadata={"Description": credit_line(bundle, ["units", "plans", "services"], lang=lang)})
 
 
 def write_html(path, bundle, *, plan: Plan | None = None, level: str | None = None, indicator: str = "share_65plus",
@@ -101,7 +101,8 @@ def gap_layers(bundle, plan: Plan, *, level: str | None = None, service_type: st
     return {f"gaps_{service_type}": layer, f"gaps_{service_type}_by_zone": result.by_zone}
 
 
-def data_tables(bundle, plan: Plan, *, level: str | None = None, analysis: dict | None = None) -> dict[str, pd.DataFrame]:
+def data_tables(bundle, plan: Plan, *, level: str | None = None, analysis: dict | None = None,
+                lang: str = "nl") -> dict[str, pd.DataFrame]:
     """Layers and tables of a data export: zones, units (with indicators), services, assignment, zone metrics,
     zones vs region, regional benchmarks, sources, plus ``analysis`` (name -> frame, e.g. coverage gaps)."""
     from zorgzones.indicators import add_indicators
@@ -119,11 +120,11 @@ def data_tables(bundle, plan: Plan, *, level: str | None = None, analysis: dict 
     unit_table["zone_name"] = [plan.zone_name(z) if isinstance(z, str) else None for z in unit_table["zone_id"]]
     about = pd.DataFrame({"key": ["plan", "level", "created", "synthetic_demo_data", "credits"] + [f"source_{i + 1}" for i in range(len(bundle.sources))],
                           "value": [plan.name, level, dt.date.today().isoformat(), str(bundle.is_demo),
-                                    credit_line(bundle, ["units", "plans", "services"])] + source_list(bundle)})
+                                    credit_line(bundle, ["units", "plans", "services"], lang=lang)] + source_list(bundle)})
     tables = {"zones": zones.reset_index(), "units": unit_table.reset_index(), "services": services.reset_index(),
               "assignment": plan.to_frame(), "zone_metrics": metrics.reset_index(),
               "zones_vs_region": zones_vs_region(metrics, regions).reset_index(), "region_benchmarks": regions.reset_index(),
-              "about": about}
+              "about": about, "labels": column_labels(lang)}
     for name, frame in (analysis or {}).items():
         if name in tables:
             raise ValidationError("analysis layers", [f"layer name {name!r} is taken; use another name than {', '.join(tables)}"])
@@ -131,16 +132,24 @@ def data_tables(bundle, plan: Plan, *, level: str | None = None, analysis: dict 
     if bundle.is_demo:
         for name, frame in tables.items():
             if name != "about":
-                tables[name] = frame.assign(note=DEMO_LABEL)
+                tables[name] = frame.assign(note=demo_label(lang))
     return tables
 
 
-def write_data(path, bundle, plan: Plan, *, level: str | None = None, analysis: dict | None = None) -> list[Path]:
+def column_labels(lang: str = "nl") -> pd.DataFrame:
+    """The data dictionary of a data export: each indicator column with its label and unit in ``lang`` (column names
+    stay the same in every language, so scripts keep working)."""
+    return pd.DataFrame({"column": list(INDICATORS), "label": [i.label(lang) for i in INDICATORS.values()],
+                         "unit": [i.unit(lang) for i in INDICATORS.values()], "language": lang})
+
+
+def write_data(path, bundle, plan: Plan, *, level: str | None = None, analysis: dict | None = None,
+               lang: str = "nl") -> list[Path]:
     """GeoPackage (every layer), XLSX (one sheet per table, geometry dropped) or CSV (one file per table,
     ``<stem>_<table>.csv``); see :func:`write_tables`."""
     level = level or plan.level
     path = check_export(path, DATA_SUFFIXES, plan=plan, units=level_units(bundle, level), level=level, subject="data export")
-    return write_tables(path, data_tables(bundle, plan, level=level, analysis=analysis))
+    return write_tables(path, data_tables(bundle, plan, level=level, analysis=analysis, lang=lang))
 
 
 def write_tables(path, tables: dict[str, pd.DataFrame]) -> list[Path]:

@@ -11,9 +11,13 @@ from pathlib import Path
 
 from zorgzones import printmap as pm
 from zorgzones.export import check_export
-from zorgzones.export_pack import (OVERVIEW_COLUMNS, REGION_NAMES, SHORT, WORDS, PackData, has_indicator, key_figure_table,
-                                   plan_title, with_progress, zone_map)
-from zorgzones.indicators import DEMO_LABEL, INDICATORS, indicator_values, source_list
+from zorgzones.export_pack import legend_handles, overview_map, with_progress, zone_map
+from zorgzones.pack_content import PackData, key_figure_table, overview_rows, plan_title, region_name, services_line
+from zorgzones.i18n import t
+from zorgzones.indicators import INDICATORS, demo_label, source_list
+
+#: Zone rows per table slide (the regional totals follow on every slide).
+ROWS_PER_SLIDE = 15
 
 
 def figure_png(fig, *, dpi: int = 150) -> bytes:
@@ -27,13 +31,15 @@ def figure_png(fig, *, dpi: int = 150) -> bytes:
 
 
 def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 130) -> Path:
-    """The plenary pack as a 16:9 PowerPoint deck: title, overview, key-figure tables, one slide per zone, sources."""
+    """The plenary pack as a 16:9 PowerPoint deck: title, overview, key-figure tables (with totals per region), one
+    slide per zone (map with legend, key figures, services), sources; a scenario is labelled on every slide."""
     from matplotlib.figure import Figure
     from pptx import Presentation
+    from pptx.dml.color import RGBColor
     from pptx.util import Inches, Pt
 
     path = check_export(path, {".pptx": "pptx"}, subject="plenary deck")
-    words, lang = WORDS[data.lang], data.lang
+    lang = data.lang
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
     title_only = deck.slide_layouts[5]
@@ -46,9 +52,17 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
         frame.text = f"{footer}  |  {data.date.isoformat()}  |  {number}"
         for paragraph in frame.paragraphs:
             for run in paragraph.runs:
-                run.font.size = Pt(7)
+                run.font.size = Pt(8)
+        if not data.official:
+            badge = slide.shapes.add_textbox(Inches(9.6), Inches(0.05), Inches(3.6), Inches(0.35))
+            badge.text_frame.text = t("pack_scenario", lang)
+            badge.fill.solid()
+            badge.fill.fore_color.rgb = RGBColor(0xB0, 0x3A, 0x2E)
+            for run in badge.text_frame.paragraphs[0].runs:
+                run.font.size, run.font.bold = Pt(11), True
+                run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
 
-    def add_table(slide, rows, left, top, width, col_widths, font=11):
+    def add_table(slide, rows, left, top, width, col_widths, font=11, bold_last=0):
         shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, Inches(0.3 * len(rows)))
         table = shape.table
         for j, w in enumerate(col_widths):
@@ -60,61 +74,67 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
                 for paragraph in cell.text_frame.paragraphs:
                     for run in paragraph.runs:
                         run.font.size = Pt(font)
+                        run.font.bold = i == 0 or (bold_last and i >= len(rows) - bold_last)
         return table
 
     slide = deck.slides.add_slide(deck.slide_layouts[0])
     slide.shapes.title.text = plan_title(data)
-    slide.placeholders[1].text = (f"{len(data.zones)} zones - {data.date.isoformat()}"
-                                  + (f"\n{DEMO_LABEL}" if data.bundle.is_demo else ""))
+    slide.placeholders[1].text = (f"{len(data.zone_ids)} zones - {data.date.isoformat()}"
+                                  + ("" if data.official else f"\n{t('pack_scenario', lang)}")
+                                  + (f"\n{demo_label(lang)}" if data.bundle.is_demo else ""))
     number = 1
     add_footer(slide, number)
 
-    fig = Figure(figsize=(7.2, 5.6))
-    ax = fig.add_axes([0.0, 0.0, 1.0, 1.0])
     ind = INDICATORS[data.indicator]
-    pm.draw_choropleth(ax, data.units, data.units["_value"], bins=data.bins, cmap=ind.cmap, linewidth=0.1)
-    pm.draw_zones(ax, data.zones, labels="number" if len(data.zones) > 12 else "name", fontsize=5, linewidth=0.7)
-    pm.frame_map(ax, data.units, fit_box=False)
-    pm.add_scalebar(ax, fontsize=6)
-    pm.add_north_arrow(ax, size=0.06)
-    if data.bundle.is_demo:
-        pm.add_demo_badge(ax)
+    fig = Figure(figsize=(12.4, 5.5))
+    ax = fig.add_axes([0.0, 0.0, 0.74, 1.0])
+    overview_map(ax, data, fontsize=8)
+    fig.legend(handles=legend_handles(data), title=pm.wrap(ind.title(lang), 36), loc="upper left", bbox_to_anchor=(0.75, 0.98),
+               frameon=False, fontsize=10, title_fontsize=10.5, alignment="left")
     slide = deck.slides.add_slide(title_only)
-    slide.shapes.title.text = f"{words['overview']}: {ind.title(lang)}"
+    slide.shapes.title.text = t("colon", lang, label=t("overview", lang), text=ind.title(lang))
     slide.shapes.add_picture(io.BytesIO(figure_png(fig, dpi=dpi)), Inches(0.4), Inches(1.3), height=Inches(5.5))
     number += 1
     add_footer(slide, number)
 
-    header = [words["nr"], words["zone"]] + [INDICATORS[k].label(lang) for k in OVERVIEW_COLUMNS]
-    all_rows = []
-    for n, zone_id in enumerate(data.zones.index, start=1):
-        zone = data.metrics.loc[[zone_id]]
-        all_rows.append([str(n), str(data.zones.at[zone_id, "zone_name"])]
-                        + [INDICATORS[k].format(float(indicator_values(zone, k).iloc[0]), lang) if has_indicator(zone, k) else "-"
-                           for k in OVERVIEW_COLUMNS])
-    per_slide = 15
-    for start in range(0, len(all_rows), per_slide):
+    header, all_rows, totals = overview_rows(data)
+    header = [h.replace("\n", " ") for h in header]
+    for start in range(0, len(all_rows), ROWS_PER_SLIDE):
         slide = deck.slides.add_slide(title_only)
-        slide.shapes.title.text = f"{words['table']} ({start + 1}-{min(start + per_slide, len(all_rows))})"
-        header = [words["nr"], words["zone"]] + [SHORT[lang][k] for k in OVERVIEW_COLUMNS]
-        widths = [Inches(0.6), Inches(3.6)] + [Inches(1.7)] * len(OVERVIEW_COLUMNS)
-        add_table(slide, [header] + all_rows[start:start + per_slide], Inches(0.4), Inches(1.3), Inches(12.5), widths, font=9)
+        slide.shapes.title.text = t("key_figures_part", lang, first=start + 1, last=min(start + ROWS_PER_SLIDE, len(all_rows)),
+                                    n=len(all_rows))
+        widths = [Inches(0.6), Inches(3.7)] + [Inches(1.37)] * (len(header) - 2)
+        rows = [[c.replace("\n", " ") for c in r] for r in all_rows[start:start + ROWS_PER_SLIDE] + totals]
+        add_table(slide, [header] + rows, Inches(0.4), Inches(1.3), Inches(12.5), widths, font=11, bold_last=len(totals))
         number += 1
         add_footer(slide, number)
 
-    for zone_id in with_progress(list(data.zones.index), progress):
+    for zone_id in with_progress(data.zone_ids, progress):
         fig = Figure(figsize=(6.6, 5.5))
-        zone_map(fig.add_axes([0.0, 0.0, 1.0, 1.0]), data, zone_id)
+        handles = zone_map(fig.add_axes([0.0, 0.25, 1.0, 0.75]), data, zone_id)
+        fig.legend(handles=handles, title=pm.wrap(ind.title(lang), 70), loc="upper left", bbox_to_anchor=(0.01, 0.24),
+                   frameon=False, fontsize=8, title_fontsize=8.5, ncol=3, alignment="left")
         slide = deck.slides.add_slide(title_only)
         slide.shapes.title.text = str(data.metrics.at[zone_id, "zone_name"])
         slide.shapes.add_picture(io.BytesIO(figure_png(fig, dpi=dpi)), Inches(0.4), Inches(1.3), height=Inches(5.5))
-        rows = [[words["key"], words["zone"], REGION_NAMES[lang][data.zone_region(zone_id)]]] + [list(r) for r in key_figure_table(data, zone_id)]
-        add_table(slide, rows, Inches(7.3), Inches(1.4), Inches(5.6), [Inches(3.0), Inches(1.3), Inches(1.3)], font=11)
+        comparison = data.zone_region(zone_id)
+        rows = [[t("key_figure", lang), t("zone", lang), region_name(comparison, lang)]] + [list(r) for r in key_figure_table(data, zone_id)]
+        add_table(slide, rows, Inches(7.3), Inches(1.4), Inches(5.6), [Inches(3.0), Inches(1.3), Inches(1.3)], font=12)
+        notes = services_line(data, zone_id)
+        if data.is_region(zone_id):
+            notes = t("region_is_zone", lang, region=region_name(str(data.metrics.at[zone_id, "regions"]), lang),
+                      other=region_name("all", lang)) + "\n" + notes
+        box = slide.shapes.add_textbox(Inches(7.3), Inches(1.6 + 0.3 * len(rows)), Inches(5.6), Inches(1.5))
+        box.text_frame.word_wrap = True
+        box.text_frame.text = notes
+        for paragraph in box.text_frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(11)
         number += 1
         add_footer(slide, number)
 
     slide = deck.slides.add_slide(title_only)
-    slide.shapes.title.text = words["sources"]
+    slide.shapes.title.text = t("sources", lang)
     box = slide.shapes.add_textbox(Inches(0.5), Inches(1.4), Inches(12.3), Inches(5.3))
     box.text_frame.word_wrap = True
     box.text_frame.text = "\n".join(source_list(data.bundle) or [footer])
@@ -124,3 +144,4 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
     number += 1
     add_footer(slide, number)
     return pm.atomic_write(path, lambda tmp: deck.save(str(tmp)))
+

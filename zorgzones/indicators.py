@@ -1,38 +1,37 @@
-"""The indicators shown per unit and zone: labels, units, formats.
-
-Catalogue of the indicators shown per unit and per zone (Dutch and English labels, units, formatting) plus the
-credit and demo labels every map carries.
-"""
+"""Catalogue of the indicators shown per unit and per zone, with credits."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from zorgzones.errors import ValidationError
+from zorgzones.i18n import LANGUAGES, format_number, t
 from zorgzones.settings import DEFAULT_ACCESS_METHOD, service_type_defaults
 
-#: Label of synthetic data, shown on every map and export built from the demo bundle.
-DEMO_LABEL = "SYNTHETISCHE DEMODATA - synthetic demo data, not real"
-LANGUAGES = ("nl", "en")
+#: Label of synthetic data, shown on every map and export built from the demo bundle (French exports: demo_label()).
+DEMO_LABEL = t("demo_label", "nl")
+
+__all__ = ["DEMO_LABEL", "INDICATORS", "KEY_FIGURES", "LANGUAGES", "Indicator", "demo_label", "format_number"]
+
+
+def demo_label(lang: str = "nl") -> str:
+    """The synthetic-data label in ``lang`` (Dutch and English share :data:`DEMO_LABEL`)."""
+    return t("demo_label", lang)
 
 
 @dataclass(frozen=True)
 class Indicator:
     """One indicator: how to compute it from population columns and how to show it.
 
+    Its label and unit are the i18n keys ``ind_<key>`` and ``unit_<key>`` (one table for every language).
     ``scale`` turns the stored value into the shown value (shares are stored as fractions and shown in %).
     ``scopes`` says where it exists: ``unit`` (any level of units) and/or ``zone`` (a zone metric table).
     """
 
     key: str
-    label_nl: str
-    label_en: str
-    unit_nl: str
-    unit_en: str
     numerator: str | None = None
     denominator: str | None = None
     scale: float = 1.0
@@ -44,12 +43,27 @@ class Indicator:
     #: values come from :func:`zorgzones.analysis_access.unit_access`, put in a column named like the key.
     measure: str | None = None
     service_type: str | None = None
+    #: Population the supply is counted against (``pop_total``, ``pop_80plus`` ...), for supply labels.
+    whom: str = "pop_total"
 
     def label(self, lang: str = "nl") -> str:
-        return self.label_en if lang == "en" else self.label_nl
+        if self.measure == "supply_per_1000":
+            defaults = service_type_defaults(self.service_type)  # the figures are computed with these defaults
+            return t("ind_supply_per_1000", lang, what=t(f"supply_what_{self.service_type}", lang),
+                     whom=t(f"whom_{self.whom}", lang), minutes=f"{defaults.max_minutes:g}",
+                     method=DEFAULT_ACCESS_METHOD.upper(), mode=t(f"mode_words_{defaults.mode}", lang))
+        return t(f"ind_{self.key}", lang)
 
     def unit(self, lang: str = "nl") -> str:
-        return self.unit_en if lang == "en" else self.unit_nl
+        if self.measure is not None:
+            mode = t(f"mode_words_{service_type_defaults(self.service_type).mode}", lang)
+            return t(f"unit_{self.measure}", lang, whom=t(f"whom_{self.whom}", lang), mode=mode)
+        return t(f"unit_{self.key}", lang)
+
+    label_nl = property(lambda self: self.label("nl"))
+    label_en = property(lambda self: self.label("en"))
+    unit_nl = property(lambda self: self.unit("nl"))
+    unit_en = property(lambda self: self.unit("en"))
 
     def title(self, lang: str = "nl") -> str:
         """Label with its unit, e.g. ``Aandeel 65+ (% van de bevolking)``."""
@@ -61,7 +75,7 @@ class Indicator:
         return indicator_values(frame, self.key)
 
     def format(self, value, lang: str = "nl", *, with_unit: bool = False) -> str:
-        """Shown value with thousands separators of the language (``12.345`` in Dutch, ``12,345`` in English)."""
+        """Shown value in the number format of the language (``12.345`` nl, ``12 345`` fr, ``12,345`` en)."""
         return format_number(value, self.decimals, lang, scale=self.scale) + (f" {self.unit_short}" if with_unit and self.unit_short else "")
 
     @property
@@ -75,73 +89,38 @@ def _ind(*args, **kwargs) -> Indicator:
 
 #: The catalogue, in display order.
 INDICATORS: dict[str, Indicator] = {i.key: i for i in (
-    _ind("pop_total", "Bevolking", "Population", "inwoners", "inhabitants", "pop_total", cmap="Blues"),
-    _ind("density_per_km2", "Bevolkingsdichtheid", "Population density", "inwoners per km²", "inhabitants per km²",
-         "pop_total", "area_km2", cmap="PuBu"),
-    _ind("share_0_14", "Aandeel 0-14 jaar", "Share aged 0-14", "% van de bevolking", "% of population",
-         "pop_0_14", "pop_total", 100.0, 1, cmap="GnBu"),
-    _ind("share_65plus", "Aandeel 65+", "Share aged 65+", "% van de bevolking", "% of population",
-         "pop_65plus", "pop_total", 100.0, 1),
-    _ind("share_80plus", "Aandeel 80+", "Share aged 80+", "% van de bevolking", "% of population",
-         "pop_80plus", "pop_total", 100.0, 1),
-    _ind("informal_care_ratio", "Mantelzorgratio (50-64 per 80+)", "Informal-care ratio (50-64 per 80+)",
-         "50-64-jarigen per 80-plusser", "people aged 50-64 per person 80+", "pop_50_64", "pop_80plus", 1.0, 2, cmap="YlGnBu_r"),
-    _ind("pop_65plus", "Inwoners 65+", "Inhabitants 65+", "inwoners", "inhabitants", "pop_65plus", cmap="OrRd"),
-    _ind("pop_80plus", "Inwoners 80+", "Inhabitants 80+", "inwoners", "inhabitants", "pop_80plus", cmap="OrRd"),
-    _ind("area_km2", "Oppervlakte", "Area", "km²", "km²", "area_km2", decimals=1, cmap="Greens"),
-    _ind("pharmacies_per_10000", "Apotheken per 10.000 inwoners", "Pharmacies per 10,000 inhabitants",
-         "per 10.000 inwoners", "per 10,000 inhabitants", "n_pharmacy", "pop_total", 10_000.0, 2, cmap="BuGn",
-         scopes=("zone",)),
-    _ind("hospital_beds_per_1000", "Ziekenhuisbedden per 1.000 inwoners", "Hospital beds per 1,000 inhabitants",
-         "bedden per 1.000 inwoners", "beds per 1,000 inhabitants", "capacity_hospital", "pop_total", 1_000.0, 2,
-         cmap="BuPu", scopes=("zone",)),
+    _ind("pop_total", "pop_total", cmap="Blues"),
+    _ind("density_per_km2", "pop_total", "area_km2", cmap="PuBu"),
+    _ind("share_0_14", "pop_0_14", "pop_total", 100.0, 1, cmap="GnBu"),
+    _ind("share_65plus", "pop_65plus", "pop_total", 100.0, 1),
+    _ind("share_80plus", "pop_80plus", "pop_total", 100.0, 1),
+    _ind("informal_care_ratio", "pop_50_64", "pop_80plus", 1.0, 2, cmap="YlGnBu_r"),
+    _ind("pop_65plus", "pop_65plus", cmap="OrRd"),
+    _ind("pop_80plus", "pop_80plus", cmap="OrRd"),
+    _ind("area_km2", "area_km2", decimals=1, cmap="Greens"),
+    _ind("pharmacies_per_10000", "n_pharmacy", "pop_total", 10_000.0, 2, cmap="BuGn", scopes=("zone",)),
+    _ind("hospital_beds_per_1000", "capacity_hospital", "pop_total", 1_000.0, 2, cmap="BuPu", scopes=("zone",)),
     # honest bed figures: general and psychiatric hospitals apart (zorgzones.hospitals says how sites are split)
-    _ind("general_beds_per_1000", "Algemene ziekenhuisbedden per 1.000 inwoners", "General hospital beds per 1,000 inhabitants",
-         "bedden per 1.000 inwoners", "beds per 1,000 inhabitants", "capacity_hospital_general", "pop_total", 1_000.0, 2,
-         cmap="BuPu", scopes=("zone",)),
-    _ind("psychiatric_beds_per_1000", "Psychiatrische ziekenhuisbedden per 1.000 inwoners",
-         "Psychiatric hospital beds per 1,000 inhabitants", "bedden per 1.000 inwoners", "beds per 1,000 inhabitants",
-         "capacity_hospital_psychiatric", "pop_total", 1_000.0, 2, cmap="BuPu", scopes=("zone",)),
-    _ind("deviation_ideal_pct", "Afwijking van de ideale omvang", "Deviation from ideal size", "%", "%",
-         "deviation_ideal_pct", decimals=1, cmap="RdBu_r", scopes=("zone",), diverging=True),
-    _ind("polsby_popper", "Compactheid (Polsby-Popper)", "Compactness (Polsby-Popper)", "0-1", "0-1",
-         "polsby_popper", decimals=2, cmap="Purples", scopes=("zone",)),
-    _ind("reock", "Compactheid (Reock)", "Compactness (Reock)", "0-1", "0-1", "reock", decimals=2, cmap="Purples",
-         scopes=("zone",)),
+    _ind("general_beds_per_1000", "capacity_hospital_general", "pop_total", 1_000.0, 2, cmap="BuPu", scopes=("zone",)),
+    _ind("psychiatric_beds_per_1000", "capacity_hospital_psychiatric", "pop_total", 1_000.0, 2, cmap="BuPu", scopes=("zone",)),
+    _ind("deviation_ideal_pct", "deviation_ideal_pct", decimals=1, cmap="RdBu_r", scopes=("zone",), diverging=True),
+    _ind("polsby_popper", "polsby_popper", decimals=2, cmap="Purples", scopes=("zone",)),
+    _ind("reock", "reock", decimals=2, cmap="Purples", scopes=("zone",)),
 )}
 
-#: Service types with accessibility indicators per unit: (name nl, name en, what is counted nl, en, per whom nl, en).
-ACCESS_SERVICES = {
-    "pharmacy": ("apotheek", "pharmacy", "Apotheken", "Pharmacies", "inwoners", "inhabitants"),
-    "hospital": ("ziekenhuis", "hospital", "Ziekenhuisbedden", "Hospital beds", "inwoners", "inhabitants"),
-    "gp": ("huisarts", "GP", "Huisartsen", "GPs", "inwoners", "inhabitants"),
-    "residential_care": ("woonzorgcentrum", "residential care home", "Woonzorgplaatsen", "Residential care places",
-                         "80-plussers", "people aged 80+"),
-    "local_service_centre": ("lokaal dienstencentrum", "local service centre", "Lokale dienstencentra", "Local service centres",
-                             "65-plussers", "people aged 65+"),
-    "childcare": ("kinderopvang", "childcare", "Kinderopvangplaatsen", "Childcare places", "kinderen van 0-2", "children aged 0-2"),
-}
-
-
-#: Travel modes in unit labels (nl, en).
-MODE_WORDS = {"car": ("met de auto", "by car"), "walk": ("te voet", "on foot"), "bike": ("met de fiets", "by bike")}
+#: Service types with accessibility indicators per unit, and the population their supply is counted against.
+ACCESS_SERVICES = {"pharmacy": "pop_total", "hospital": "pop_total", "gp": "pop_total", "residential_care": "pop_80plus",
+                   "local_service_centre": "pop_65plus", "childcare": "pop_0_2"}
 
 
 def _access_indicators() -> list[Indicator]:
     """Per service type the two Explore indicators, labelled with the defaults they are computed with."""
     out = []
-    method = DEFAULT_ACCESS_METHOD.upper()
-    for kind, (nl, en, what_nl, what_en, whom_nl, whom_en) in ACCESS_SERVICES.items():
-        defaults = service_type_defaults(kind)
-        minutes = f"{defaults.max_minutes:g}"
-        mode_nl, mode_en = MODE_WORDS[defaults.mode]
-        out.append(_ind(f"travel_min_{kind}", f"Reistijd naar de dichtstbijzijnde {nl}", f"Travel time to the nearest {en}",
-                        f"minuten {mode_nl}, rechte lijn", f"minutes {mode_en}, straight line", f"travel_min_{kind}", decimals=1,
-                        scopes=("unit",), measure="travel_min", service_type=kind))
-        out.append(_ind(f"supply_per_1000_{kind}", f"{what_nl} per 1.000 {whom_nl} ({method}, {minutes} min {mode_nl})",
-                        f"{what_en} per 1,000 {whom_en} ({method}, {minutes} min {mode_en})", f"per 1.000 {whom_nl}", f"per 1,000 {whom_en}",
-                        f"supply_per_1000_{kind}", decimals=2, cmap="BuGn", scopes=("unit",), measure="supply_per_1000",
-                        service_type=kind))
+    for kind, whom in ACCESS_SERVICES.items():
+        out.append(_ind(f"travel_min_{kind}", f"travel_min_{kind}", decimals=1, scopes=("unit",), measure="travel_min",
+                        service_type=kind, whom=whom))
+        out.append(_ind(f"supply_per_1000_{kind}", f"supply_per_1000_{kind}", decimals=2, cmap="BuGn", scopes=("unit",),
+                        measure="supply_per_1000", service_type=kind, whom=whom))
     return out
 
 
@@ -194,17 +173,6 @@ def shown_values(frame: pd.DataFrame, key: str) -> pd.Series:
     return values * 100.0 if key in _STORED_FRACTIONS else values
 
 
-def format_number(value, decimals: int = 0, lang: str = "nl", *, scale: float = 1.0) -> str:
-    """``12345.6`` -> ``12.346`` (nl) / ``12,346`` (en); shares with ``scale=100`` are fractions shown in %; NaN -> ``-``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "-"
-    value = float(value) * (scale if scale == 100 else 1.0)
-    text = f"{value:,.{decimals}f}"
-    if lang == "nl":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
 def add_indicators(frame: pd.DataFrame, *, scope: str = "unit") -> pd.DataFrame:
     """A copy of ``frame`` with a column for every indicator of ``scope`` that its columns allow."""
     out = frame.copy()
@@ -231,13 +199,17 @@ def region_values(units: pd.DataFrame, *, services_by_type: dict | None = None) 
     return out
 
 
-def credit_line(bundle, layers: list[str]) -> str:
-    """Credit line (with licences) of the map layers shown; for a demo bundle the synthetic-data label."""
+def credit_line(bundle, layers: list[str], *, lang: str = "nl") -> str:
+    """Credit line (with licences) of the map layers shown, ``Bronnen: ...`` in the language of ``lang``; for a demo
+    bundle led by the synthetic-data label."""
     if bundle is None:
         return ""
     text = bundle.credits(list(layers))
-    if getattr(bundle, "is_demo", False) and DEMO_LABEL not in text:
-        text = f"{DEMO_LABEL}. {text}"
+    if text.startswith("Bronnen: "):
+        text = t("sources_line", lang, credits=text.removeprefix("Bronnen: "))
+    label = demo_label(lang)
+    if getattr(bundle, "is_demo", False) and label not in text:
+        text = f"{label}. {text}"
     return text
 
 

@@ -20,9 +20,10 @@ from jinja2 import Template
 from matplotlib import colors as mcolors
 
 from zorgzones.errors import ValidationError
-from zorgzones.indicators import DEMO_LABEL, credit_line, format_number, get_indicator, shown_values
+from zorgzones.i18n import format_number, localized_names, t
+from zorgzones.indicators import credit_line, demo_label, get_indicator, shown_values
 from zorgzones.printmap import (NO_DATA_COLOUR, OTHER_SERVICE, SERVICE_STYLE, check_plan_units, class_colours, class_labels,
-                               classify)
+                               classify, service_name)
 from zorgzones.settings import WEB_CRS
 from zorgzones.zones import Plan, require_projected
 
@@ -32,6 +33,9 @@ CLUSTER_THRESHOLD = 300
 #: Simplification tolerance (metres, EPSG:31370) of display geometries per level.
 TOLERANCE_M = {"municipality": 40.0, "deelgemeente": 25.0, "neighbourhood": 15.0, "zone": 60.0}
 TILES_ATTRIBUTION = {"OpenStreetMap": "&copy; OpenStreetMap contributors (ODbL)"}
+#: The credits in the attribution corner: a short line that opens into the full list (with licences) on a click.
+CREDITS_STYLE = ("<style>.zz-credits{display:inline;cursor:pointer}.zz-credits summary{display:inline;text-decoration:underline}"
+                 ".zz-credits[open]{display:block;max-width:520px;white-space:normal;padding:4px 2px}</style>")
 
 
 def escape_text(value) -> str:
@@ -143,7 +147,7 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     bins, classes = classify(values, scheme="fisher_jenks", k=k)
     colours = [_hex(c) for c in class_colours(len(bins), info.cmap)]
     shown["_fill"] = [colours[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
-    shown["_name"] = units["name"].to_numpy() if "name" in units else units.index.astype(str)
+    shown["_name"] = localized_names(units, lang).to_numpy()
     shown["_value"] = [format_number(v, info.decimals, lang) for v in values]
     shown["_pop"] = [format_number(v, 0, lang) for v in units["pop_total"]] if "pop_total" in units else ""
     shown["_zone"] = [plan.zone_name(z) if isinstance(z, str) else "" for z in plan.assignment.reindex(units.index)] if plan is not None else ""
@@ -154,10 +158,10 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     fmap.options["maxZoom"] = 18  # marker clusters need it when no tile layer sets one
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     if tiles is not None:
-        folium.TileLayer(tiles, name="Achtergrond" if lang == "nl" else "Basemap", attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
+        folium.TileLayer(tiles, name=t("basemap", lang), attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
 
     fields = ["_name", "_value", "_pop"] + (["_zone"] if plan is not None else [])
-    aliases = ["", info.title(lang) + ":", ("Inwoners" if lang == "nl" else "Population") + ":"] + (["Zone:"] if plan is not None else [])
+    aliases = ["", info.title(lang) + ":", t("population", lang) + ":"] + ([t("zone", lang) + ":"] if plan is not None else [])
     folium.GeoJson(
         _feature_collection(shown, fields + ["_fill"]), name=info.label(lang),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.75},
@@ -165,12 +169,12 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[escape_text(a) for a in aliases], sticky=True),
     ).add_to(fmap)
     labels = class_labels(bins, float(np.nanmin(values)), info, lang) if len(bins) else []
-    no_data = ("geen gegevens" if lang == "nl" else "no data") if (np.asarray(classes) < 0).any() else None
+    no_data = t("no_data", lang) if (np.asarray(classes) < 0).any() else None
     _Legend(legend_html(info.title(lang), colours, labels, no_data=no_data)).add_to(fmap)
 
     layers = ["units"]
     if plan is not None:
-        zone_layer(zone_shapes(display_coverage(units, level=level), plan)).add_to(fmap)
+        zone_layer(zone_shapes(display_coverage(units, level=level), plan), name=t("zones_layer", lang)).add_to(fmap)
         layers.append("plans")
 
     if services is not None and len(services):
@@ -178,13 +182,15 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         layers.append("services")
     for name, frame in (analysis or {}).items():
         add_analysis_layer(fmap, frame, name=name)
-    credits = credit_line(bundle, layers) if bundle is not None else ""
-    if credits:
-        _Attribution(escape_text(credits)).add_to(fmap)
+    credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
+    if credits:  # one short line; the full credits with licences one click away
+        _Attribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
+                     f'{escape_text(credits)}</details>').add_to(fmap)
+        fmap.get_root().header.add_child(Element(CREDITS_STYLE))
     if bundle is not None and bundle.is_demo:
         fmap.get_root().html.add_child(Element(
             f'<div style="position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:9999;background:#c0392b;'
-            f'color:#fff;padding:4px 10px;border-radius:4px;font:600 13px sans-serif">{escape_text(DEMO_LABEL)}</div>'))
+            f'color:#fff;padding:4px 10px;border-radius:4px;font:600 13px sans-serif">{escape_text(demo_label(lang))}</div>'))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
@@ -195,9 +201,9 @@ def add_services(fmap: folium.Map, services: gpd.GeoDataFrame, *, lang: str = "n
     points = services.to_crs(WEB_CRS)
     types = points["service_type"].astype(str) if "service_type" in points else pd.Series("service", index=points.index)
     for kind in sorted(set(types)):
-        colour, _, _, nl, en = SERVICE_STYLE.get(kind, OTHER_SERVICE)
+        colour = SERVICE_STYLE.get(kind, OTHER_SERVICE)[0]
         part = points[types == kind]
-        label = f"{nl if lang == 'nl' else en} ({len(part)})"
+        label = f"{service_name(kind, lang)} ({format_number(len(part), 0, lang)})"
         popups = [_popup_html(row, lang) for row in part.itertuples()]
         active = part["active"].fillna(True).astype(bool).tolist() if "active" in part else [True] * len(part)
         fills = [colour if a else INACTIVE_COLOUR for a in active]  # suspended services in grey
@@ -206,12 +212,10 @@ def add_services(fmap: folium.Map, services: gpd.GeoDataFrame, *, lang: str = "n
             callback = ("function (row) { var m = L.circleMarker(new L.LatLng(row[0], row[1]), {radius: 5, color: '#ffffff', "
                         "weight: 1, fillColor: row[3], fillOpacity: 0.9}); m.bindPopup(row[2]); return m; }")
             FastMarkerCluster(data, callback=callback, name=label, options={"disableClusteringAtZoom": 14}).add_to(fmap)
-        else:
+        else:  # one compact array drawn by one loop in the browser (a folium marker each wrote ~1 kB of script)
             group = folium.FeatureGroup(name=label)
-            for geometry, popup, fill in zip(part.geometry, popups, fills):
-                folium.CircleMarker([geometry.y, geometry.x], radius=5 if kind != "hospital" else 7, color="#ffffff", weight=1,
-                                    fill=True, fill_color=fill, fill_opacity=0.9,
-                                    popup=folium.Popup(folium.Html(popup, script=True), max_width=300)).add_to(group)
+            radius = 5 if kind != "hospital" else 7
+            _Points([[round(g.y, 6), round(g.x, 6), p, f, radius] for g, p, f in zip(part.geometry, popups, fills)]).add_to(group)
             group.add_to(fmap)
 
 
@@ -219,12 +223,12 @@ def _popup_html(row, lang: str) -> str:
     """Popup of one service: every value escaped, labels fixed."""
     parts = [f"<b>{escape_text(getattr(row, 'name', ''))}</b>"]
     kind = getattr(row, "service_type", "")
-    parts.append(escape_text(kind))
+    parts.append(escape_text(service_name(kind, lang)))
     capacity = getattr(row, "capacity", None)
     if kind == "hospital" and capacity is not None and not pd.isna(capacity):
-        parts.append(f"{'bedden' if lang == 'nl' else 'beds'}: {escape_text(format_number(capacity, 0, lang))}")
+        parts.append(f"{escape_text(t('beds', lang))}: {escape_text(format_number(capacity, 0, lang))}")
     if getattr(row, "active", True) is False:
-        parts.append("<i>" + ("niet actief" if lang == "nl" else "not active") + f" ({escape_text(getattr(row, 'status', ''))})</i>")
+        parts.append(f"<i>{escape_text(t('not_active', lang))} ({escape_text(getattr(row, 'status', ''))})</i>")
     return "<br>".join(parts)
 
 
@@ -245,17 +249,59 @@ def add_analysis_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, *, name: str, 
     layer.add_to(fmap)
 
 
-# -- zone layer: drawn apart from the base map, so the planner can redraw it alone ----------------------------------------
-class _Labels(MacroElement):
-    """Text labels (HTML already escaped) at points, added by one loop in the browser; not interactive, so a click
-    goes to the unit underneath."""
+class _Points(MacroElement):
+    """Circle markers with popups (HTML already escaped) from one array ``[lat, lon, popup, fill, radius]``, added to
+    the parent layer by one loop in the browser."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this.rows|tojson }}.forEach(function (row) {
-            L.marker([row[0], row[1]], {interactive: false, keyboard: false,
-                icon: L.divIcon({className: "zz-label", iconSize: null, html: row[2]})}).addTo({{ this._parent.get_name() }});
+        {{ this.data }}.forEach(function (row) {
+            L.circleMarker([row[0], row[1]], {radius: row[4], color: "#ffffff", weight: 1, fillColor: row[3], fillOpacity: 0.9})
+                .bindPopup(row[2], {maxWidth: 300}).addTo({{ this._parent.get_name() }});
         });
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list):
+        super().__init__()
+        self._name = "Points"
+        self.data = json.dumps(rows, ensure_ascii=False)
+
+
+# -- zone layer: drawn apart from the base map, so the planner can redraw it alone ----------------------------------------
+class _Labels(MacroElement):
+    """Text labels (HTML already escaped) at points, biggest zone first, added by one loop in the browser; after every
+    zoom or pan a label that would overlap one already shown is hidden, so labels appear as the map zooms in and never
+    overlap. Not interactive, so a click goes to the unit underneath."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var markers = {{ this.rows|tojson }}.map(function (row) {
+                return L.marker([row[0], row[1]], {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "zz-label", iconSize: null, html: row[2]})}).addTo(group);
+            });
+            function declutter() {
+                var kept = [];
+                markers.forEach(function (marker) {
+                    var el = marker.getElement();
+                    if (!el) return;
+                    var r = (el.firstChild || el).getBoundingClientRect();
+                    var clash = r.width === 0 || kept.some(function (k) {
+                        return !(r.right + 3 < k.left || r.left - 3 > k.right || r.bottom + 1 < k.top || r.top - 1 > k.bottom);
+                    });
+                    el.style.visibility = clash ? "hidden" : "visible";
+                    if (!clash) kept.push(r);
+                });
+            }
+            function hook() {
+                if (!group._map) { setTimeout(hook, 100); return; }
+                group._map.on("zoomend moveend resize", declutter);
+                setTimeout(declutter, 0);
+            }
+            hook();
+        })();
         {% endmacro %}
     """)
 
@@ -318,8 +364,9 @@ def zone_layer(zones: gpd.GeoDataFrame, *, selected: gpd.GeoDataFrame | None = N
                        style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.2}).add_to(group)
         style = ("font:600 11px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;"
                  "transform:translate(-50%,-50%)")
+        order = zones.sort_values("pop_total", ascending=False, kind="stable") if "pop_total" in zones else zones
         _Labels([[round(float(lat), 6), round(float(lon), 6), f'<div style="{style}">{escape_text(label)}</div>']
-                 for lat, lon, label in zip(zones["label_lat"], zones["label_lon"], zones["zone_name"])]).add_to(group)
+                 for lat, lon, label in zip(order["label_lat"], order["label_lon"], order["zone_name"])]).add_to(group)
     if selected is not None and len(selected):
         folium.GeoJson(_feature_collection(selected, []), interactive=False,
                        style_function=lambda f: {"color": "#1565c0", "weight": 3, "fillColor": "#1565c0", "fillOpacity": 0.25}

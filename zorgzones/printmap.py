@@ -27,33 +27,33 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 
+from zorgzones.maplabels import place_labels  # noqa: E402
 from zorgzones.classes import class_colours, class_labels, classify  # noqa: E402 (maps, export_pack use pm.classify & co.)
 from zorgzones.errors import ValidationError  # noqa: E402
 from zorgzones.basemap import add_basemap, source_problems  # noqa: E402
-from zorgzones.indicators import DEMO_LABEL, credit_line, get_indicator, shown_values  # noqa: E402
+from zorgzones.i18n import LANGUAGES, format_number, t  # noqa: E402
+from zorgzones.indicators import credit_line, demo_label, get_indicator, shown_values  # noqa: E402
 from zorgzones.zones import Plan, dissolve_zones, require_projected  # noqa: E402
 
 #: Paper sizes in millimetres (portrait width, height).
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 ORIENTATIONS = ("landscape", "portrait")
+#: Orientation choices of print maps: ``auto`` takes landscape for data wider than high, else portrait.
+MAP_ORIENTATIONS = ORIENTATIONS + ("auto",)
 FORMATS = {".pdf": "pdf", ".png": "png", ".svg": "svg"}
 PNG_DPI = 300
-#: Symbols of the service types (colour, marker, size in points², label nl, label en).
+#: Symbols of the service types (colour, marker, size in points²); their names are the i18n keys ``service_<type>``.
 SERVICE_STYLE = {
-    "pharmacy": ("#1a7f37", "o", 5.0, "Apotheek", "Pharmacy"),
-    "hospital": ("#1f3f8f", "P", 42.0, "Ziekenhuis", "Hospital"),
+    "pharmacy": ("#1a7f37", "o", 5.0),
+    "hospital": ("#1f3f8f", "P", 42.0),
+    "gp": ("#b35806", "^", 10.0),
+    "residential_care": ("#762a83", "D", 10.0),
+    "local_service_centre": ("#01665e", "v", 10.0),
+    "childcare": ("#c51b7d", "*", 14.0),
 }
-OTHER_SERVICE = ("#444444", "s", 8.0, "Voorziening", "Service")
+OTHER_SERVICE = ("#444444", "s", 8.0)
 NO_DATA_COLOUR = "#d9d9d9"
 ZONE_EDGE = "#222222"
-TEXT = {
-    "nl": {"no_data": "geen gegevens", "zones": "Zonegrens", "made": "Kaart gemaakt op", "sources": "Bronnen",
-           "units": "eenheden", "crs": "Belgische Lambert 72 (EPSG:31370)",
-           "level": {"municipality": "gemeente", "deelgemeente": "deelgemeente", "neighbourhood": "wijk"}},
-    "en": {"no_data": "no data", "zones": "Zone boundary", "made": "Map made on", "sources": "Sources",
-           "units": "units", "crs": "Belgian Lambert 72 (EPSG:31370)",
-           "level": {"municipality": "municipality", "deelgemeente": "sub-municipality", "neighbourhood": "neighbourhood"}},
-}
 RC = {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans"}
 
 
@@ -111,16 +111,33 @@ def draw_choropleth(ax, units: gpd.GeoDataFrame, values: pd.Series, *, bins: np.
     return colours
 
 
-def draw_zones(ax, zones: gpd.GeoDataFrame, *, labels: str = "name", fontsize: float = 7.0, linewidth: float = 1.1) -> None:
-    """Zone outlines with a white halo and labels (``name``, ``id``, ``number`` 1..n or ``none``) at a point inside each zone."""
+def draw_zones(ax, zones: gpd.GeoDataFrame, *, labels: str = "name", fontsize: float = 7.0, linewidth: float = 1.1,
+               lang: str = "nl") -> None:
+    """Zone outlines with a white halo; labels (``name``, ``id``, ``number`` 1..n or ``none``) are placed by
+    :func:`label_zones` once the map's extent is fixed (call it after :func:`frame_map`)."""
     zones.boundary.plot(ax=ax, color="white", linewidth=linewidth * 2.4)
     zones.boundary.plot(ax=ax, color=ZONE_EDGE, linewidth=linewidth)
-    if labels == "none":
-        return
+    if labels != "none":
+        ax._zz_zone_labels = (zones, labels, fontsize)
+
+
+def label_zones(ax, zones: gpd.GeoDataFrame | None = None, *, labels: str = "name", fontsize: float = 7.0) -> list[bool]:
+    """Zone labels at a point inside each zone, biggest zone first, never overlapping (see :func:`place_labels`); with no
+    ``zones`` the ones :func:`draw_zones` left on ``ax``. Returns which labels were drawn."""
+    if zones is None:
+        pending = getattr(ax, "_zz_zone_labels", None)
+        if pending is None:
+            return []
+        zones, labels, fontsize = pending
+        ax._zz_zone_labels = None
+    if labels == "none" or not len(zones):
+        return []
     points = shapely.point_on_surface(zones.geometry.to_numpy())
-    for number, (zone_id, point) in enumerate(zip(zones.index, points), start=1):
-        text = {"name": wrap(str(zones.at[zone_id, "zone_name"]), 16), "id": str(zone_id), "number": str(number)}[labels]
-        halo_text(ax, point.x, point.y, text, fontsize=fontsize, fontweight="bold", halo=2.2, zorder=6)
+    texts = [{"name": wrap(str(zones.at[z, "zone_name"]), 16) if "zone_name" in zones else str(z), "id": str(z),
+              "number": str(n)}[labels] for n, z in enumerate(zones.index, start=1)]
+    priority = zones["pop_total"].to_numpy(dtype=float) if "pop_total" in zones else zones.geometry.area.to_numpy()
+    return place_labels(ax, shapely.get_x(points), shapely.get_y(points), texts, priority=priority, fontsize=fontsize,
+                        fontweight="bold", halo=2.2, zorder=6)
 
 
 def halo_text(ax, x, y, text: str, *, fontsize: float, halo: float = 2.0, transform=None, zorder: float = 6,
@@ -134,8 +151,14 @@ def halo_text(ax, x, y, text: str, *, fontsize: float, halo: float = 2.0, transf
     ax.text(x, y, text, color=color, zorder=zorder, **options)
 
 
+def service_name(kind: str, lang: str = "nl") -> str:
+    """Name of one service of a type in ``lang`` (legend symbols, map layers); unknown types are "service"."""
+    label = t(f"svc1_{kind}", lang)
+    return t("svc1_other", lang) if label == f"svc1_{kind}" else label
+
+
 def draw_services(ax, services: gpd.GeoDataFrame, *, lang: str = "nl", scale: float = 1.0) -> list:
-    """Active services as one symbol per type; returns legend handles."""
+    """Active services as one symbol per type; returns legend handles (type and count)."""
     handles = []
     if services is None or services.empty:
         return handles
@@ -143,14 +166,20 @@ def draw_services(ax, services: gpd.GeoDataFrame, *, lang: str = "nl", scale: fl
         services = services[services["active"].fillna(True).astype(bool)]
     types = services["service_type"].astype(str) if "service_type" in services else pd.Series("service", index=services.index)
     for kind in sorted(set(types)):
-        colour, marker, size, nl, en = SERVICE_STYLE.get(kind, OTHER_SERVICE)
+        colour, marker, size = SERVICE_STYLE.get(kind, OTHER_SERVICE)
         part = services[types == kind]
         ax.scatter(part.geometry.x, part.geometry.y, s=size * scale, c=colour, marker=marker, linewidths=0.4,
                    edgecolors="white", zorder=5)
-        label = f"{nl if lang == 'nl' else en} ({len(part):,})".replace(",", "." if lang == "nl" else ",")
-        handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=7 if marker != "o" else 5,
-                              markerfacecolor=colour, markeredgecolor="white", label=label))
+        handles.append(service_handle(kind, len(part), lang))
     return handles
+
+
+def service_handle(kind: str, count: int | None, lang: str = "nl"):
+    """Legend entry of a service type: its symbol and ``name (count)``."""
+    colour, marker, _ = SERVICE_STYLE.get(kind, OTHER_SERVICE)
+    label = service_name(kind, lang) + (f" ({format_number(count, 0, lang)})" if count is not None else "")
+    return Line2D([], [], linestyle="none", marker=marker, markersize=7 if marker != "o" else 5, markerfacecolor=colour,
+                  markeredgecolor="white", label=label)
 
 
 def add_scalebar(ax, *, fontsize: float = 7.0) -> None:
@@ -166,8 +195,8 @@ def add_north_arrow(ax, *, size: float = 0.07) -> None:
     halo_text(ax, x, y - size - 0.012, "N", transform=ax.transAxes, va="top", fontsize=9, fontweight="bold", zorder=8)
 
 
-def add_demo_badge(ax) -> None:
-    ax.text(0.5, 0.985, DEMO_LABEL, transform=ax.transAxes, ha="center", va="top", fontsize=8, fontweight="bold",
+def add_demo_badge(ax, lang: str = "nl") -> None:
+    ax.text(0.5, 0.985, demo_label(lang), transform=ax.transAxes, ha="center", va="top", fontsize=8, fontweight="bold",
             color="white", zorder=10, bbox={"boxstyle": "round,pad=0.3", "facecolor": "#c0392b", "edgecolor": "none"})
 
 
@@ -241,16 +270,18 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
         problems.append(f"by={by!r} is unknown; expected 'unit' or 'zone'")
     if by == "zone" and plan is None:
         problems.append("by='zone' needs a plan")
-    if lang not in TEXT:
-        problems.append(f"language {lang!r} is unknown; expected one of {', '.join(TEXT)}")
+    if lang not in LANGUAGES:
+        problems.append(f"language {lang!r} is unknown; expected one of {', '.join(LANGUAGES)}")
     if zone_labels not in ("auto", "name", "id", "number", "none"):
         problems.append(f"zone_labels={zone_labels!r} is unknown; expected auto, name, id, number or none")
     problems += source_problems(basemap) if basemap else []
     if problems:
         raise ValidationError("print map", problems)
     info = get_indicator(indicator, scope=by)
+    if orientation == "auto":
+        minx, miny, maxx, maxy = units.total_bounds
+        orientation = "landscape" if maxx - minx >= maxy - miny else "portrait"
     width, height = paper_inches(paper, orientation)
-    words = TEXT[lang]
 
     zones = None
     if plan is not None:
@@ -268,52 +299,54 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
 
     fig = Figure(figsize=(width, height))
     minx, miny, maxx, maxy = shapes.total_bounds
-    data_aspect = (maxx - minx) / max(maxy - miny, 1.0)
-    # legend beside the map, unless the map is so wide that a legend underneath leaves it more room
-    side = orientation == "landscape" and data_aspect < 0.71 * width / (0.80 * height) * 1.25
-    map_box = [0.025, 0.085, 0.71, 0.80] if side else [0.025, 0.24, 0.95, 0.64]
-    legend_box = [0.755, 0.085, 0.225, 0.80] if side else [0.025, 0.075, 0.95, 0.15]
+    side = legend_beside(maxx - minx, maxy - miny, width, height)
+    map_box = [0.025, 0.085, 0.73, 0.80] if side else [0.02, 0.20, 0.96, 0.695]
+    legend_box = [0.77, 0.085, 0.21, 0.80] if side else [0.025, 0.075, 0.95, 0.12]
     ax = fig.add_axes(map_box)
     colours = draw_choropleth(ax, shapes, values, bins=bins, cmap=info.cmap)
     handles = [Patch(facecolor=c, edgecolor="#888888", linewidth=0.3, label=lab)
                for c, lab in zip(colours, class_labels(bins, float(np.nanmin(values)) if len(bins) else 0.0, info, lang))]
     if values.isna().any():
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#888888", linewidth=0.3, label=words["no_data"]))
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#888888", linewidth=0.3, label=t("no_data", lang)))
     layers = ["units"]
     if zones is not None:
         style, size = auto_labels(len(zones))
         draw_zones(ax, zones, labels=style if zone_labels == "auto" else zone_labels, fontsize=size * (1.35 if paper == "A3" else 1.0))
-        handles.append(Line2D([], [], color=ZONE_EDGE, linewidth=1.2, label=words["zones"]))
+        handles.append(Line2D([], [], color=ZONE_EDGE, linewidth=1.2, label=t("zone_boundary", lang)))
         layers.append("plans")
     if show_services and services is not None and len(services):
-        handles += draw_services(ax, services, lang=lang)
+        handles += draw_services(ax, services, lang=lang, scale=1.35 if paper == "A3" else 1.0)
     if services is not None and len(services) and (show_services or by == "zone"):
         layers.append("services")
-    frame_map(ax, shapes, valign="center" if side else "top")
+    frame_map(ax, shapes, margin=0.015, valign="center")
     fig.basemap = add_basemap(ax, basemap) if basemap else (False, "no basemap asked")
-    add_scalebar(ax)
+    grow = 1.0 if paper == "A4" else 1.35  # A3: the same layout, larger text
+    add_scalebar(ax, fontsize=7 * grow)
     add_north_arrow(ax)
     if bundle is not None and bundle.is_demo:
-        add_demo_badge(ax)
+        add_demo_badge(ax, lang)
+    fig.zone_labels = label_zones(ax)  # after the extent is fixed: which zone labels fitted without overlap
     if not side:  # legend right under the map
-        legend_box[1] = max(legend_box[1], ax.get_position(original=True).y0 - legend_box[3] - 0.015)
+        legend_box[1] = max(legend_box[1], ax.get_position(original=True).y0 - legend_box[3] - 0.01)
     lax = fig.add_axes(legend_box)
     lax.set_axis_off()
-    legend_title = wrap(info.title(lang), 34 if side else 100)
-    lax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=8, title_fontsize=9,
-               alignment="left", ncol=1 if side else (4 if orientation == "landscape" else 3), handlelength=1.8, handleheight=1.2)
+    legend_title = wrap(info.title(lang), 34 if side else 120)
+    lax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=8 * grow, title_fontsize=9 * grow,
+               alignment="left", ncol=1 if side else min(len(handles), 5 if orientation == "landscape" else 3),
+               handlelength=1.8, handleheight=1.2)
 
-    level = str(units["level"].iloc[0]) if "level" in units.columns and len(units) else ""
-    title = title or f"{info.label(lang)} per {'zone' if by == 'zone' else words['level'].get(level, words['units'])}"
+    level = str(units["level"].iloc[0]) if "level" in units.columns and len(units) else "unit"
+    what = t("one_zone" if by == "zone" else f"one_{level}", lang)
+    title = title or t("map_title", lang, indicator=info.label(lang), what=what if not what.startswith("one_") else t("one_unit", lang))
     if subtitle is None and plan is not None:
         plan_title = plan.name
         if bundle is not None and hasattr(bundle, "plan_names") and plan.name in bundle.plan_names():
             plan_title = bundle.plan_info(plan.name).get("title") or plan.name
-        subtitle = f"{plan_title} - {len(zones)} zones"
+        subtitle = t("map_subtitle", lang, plan=plan_title, n=len(zones))
     fig.text(0.025, 0.965, title, fontsize=17 if paper == "A4" else 22, fontweight="bold", va="top", color="#111111")
     if subtitle:
-        fig.text(0.025, 0.915, subtitle, fontsize=10.5, va="top", color="#555555")
-    credits = "; ".join(c for c in (credit_line(bundle, layers) if bundle is not None else "",
+        fig.text(0.025, 0.915, subtitle, fontsize=10.5 if paper == "A4" else 13, va="top", color="#555555")
+    credits = "; ".join(c for c in (credit_line(bundle, layers, lang=lang) if bundle is not None else "",
                                     fig.basemap[1] if fig.basemap[0] else "") if c)
     add_footer(fig, credits, date=date, lang=lang,
                width_chars=int(width * 19))
@@ -321,15 +354,23 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
     return fig
 
 
+def legend_beside(dx: float, dy: float, width: float, height: float) -> bool:
+    """Whether a legend beside the map (rather than under it) leaves the map the larger scale on a page of
+    ``width`` x ``height`` inches, for data ``dx`` x ``dy`` wide and high."""
+    beside = min(0.73 * width / dx, 0.80 * height / dy)
+    under = min(0.96 * width / dx, 0.695 * height / dy)
+    return beside > under
+
+
 def add_footer(fig: Figure, credits: str, *, date: dt.date | None = None, lang: str = "nl", width_chars: int = 200,
                page: str | None = None) -> None:
     """Credits (wrapped) bottom left; date, projection and page number bottom right."""
-    words = TEXT[lang]
     date = date or dt.date.today()
     if credits:
-        fig.text(0.025, 0.012, wrap(f"{words['sources']}: {credits.removeprefix('Bronnen: ')}", width_chars), fontsize=5.6,
-                 color="#444444", va="bottom", linespacing=1.15)
-    right = f"{words['made']} {date.isoformat()} met zorgzones - {words['crs']}"
+        prefix = t("sources_line", lang, credits="")
+        text = credits if credits.startswith(prefix) else t("sources_line", lang, credits=credits.removeprefix("Bronnen: "))
+        fig.text(0.025, 0.012, wrap(text, width_chars), fontsize=5.6, color="#444444", va="bottom", linespacing=1.15)
+    right = t("made_on", lang, date=date.isoformat(), crs=t("crs_name", lang))
     fig.text(0.975, 0.055 if credits else 0.012, right, fontsize=6, color="#444444", ha="right", va="bottom")
     if page:
         fig.text(0.975, 0.975, page, fontsize=8, color="#444444", ha="right", va="top")

@@ -270,3 +270,17 @@ def read_refnis_history(path: str | Path) -> pd.DataFrame:
         "valid_from": pd.to_datetime(frame["DT_VLDT_START"], format="%d/%m/%Y"),
         "valid_to": pd.to_datetime(frame["DT_VLDT_END"].replace("31/12/9999", "31/12/2200"), format="%d/%m/%Y"),
     })
+
+
+def read_statbel_names(path: str | Path) -> pd.DataFrame:
+    """Official Dutch and French names of the NIS codes in a Statbel TF_SOC_POP_STRUCT zip: ``nis, name_nl, name_fr``."""
+    path = Path(path)
+    with zipfile.ZipFile(path) as archive:
+        members = [n for n in archive.namelist() if n.lower().endswith(".txt")]
+        if len(members) != 1:
+            raise ValidationError(path.name, [f"expected one .txt member in the zip, found {members}"])
+        raw = archive.read(members[0])
+    frame = pd.read_csv(io.StringIO(raw.decode("cp1252")), sep="|", usecols=["CD_REFNIS", "TX_DESCR_NL", "TX_DESCR_FR"],
+                        dtype=str).drop_duplicates("CD_REFNIS")
+    return pd.DataFrame({"nis": nis_code(frame["CD_REFNIS"]).to_numpy(), "name_nl": frame["TX_DESCR_NL"].to_numpy(),
+                         "name_fr": frame["TX_DESCR_FR"].to_numpy()})
