@@ -64,7 +64,7 @@ with st.expander(t("hospital_types")):  # general / psychiatric / other, with th
     hospitals = hospital_classification(bundle.services())
     st.dataframe(hospitals.assign(service_subtype=hospitals["service_subtype"].map(common.service_type_label)).rename(columns={
         "name": t("name"), "service_subtype": t("col_subtype"), "type_rule": t("col_rule"), "type_derived": t("col_derived"),
-        "capacity": t("col_capacity")}), width="stretch")
+        "capacity": t("col_capacity"), "city": t("col_city"), "inside_region": t("col_inside_region")}), width="stretch")
 
 st.subheader(t("upload"))
 own = state.user_services

@@ -113,17 +113,17 @@ def test_french_cli_exports(demo_bundle, tmp_path, monkeypatch):
     from zorgzones.cli import main
 
     monkeypatch.setenv("ZORGZONES_DATA_DIR", str(tmp_path / "data"))
-    assert main(["export", "pack", "-o", str(tmp_path / "p.pdf"), "--lang", "fr", "--quiet", "--zones", "d1,d2", "--title",
+    assert main(["export", "pack", "-o", str(tmp_path / "p.pdf"), "--demo", "--lang", "fr", "--quiet", "--zones", "d1,d2", "--title",
                  "Voorstel B"]) == 2  # unknown zone ids: one clear message
     zones = Plan.from_bundle(demo_bundle, "elz").zone_ids
-    assert main(["export", "pack", "-o", str(tmp_path / "p.pdf"), "--lang", "fr", "--quiet", "--zones", ",".join(zones[:2]),
+    assert main(["export", "pack", "-o", str(tmp_path / "p.pdf"), "--demo", "--lang", "fr", "--quiet", "--zones", ",".join(zones[:2]),
                  "--title", "Voorstel B", "--classes", "zone"]) == 0
     reader = PdfReader(tmp_path / "p.pdf")
     assert len(reader.pages) == 3 and reader.metadata.title == "Dossier plénier - Voorstel B"
-    assert main(["export", "html", "-o", str(tmp_path / "c.html"), "--lang", "fr", "--no-basemap"]) == 0
+    assert main(["export", "html", "-o", str(tmp_path / "c.html"), "--demo", "--lang", "fr", "--no-basemap"]) == 0
     page = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert "Toutes les sources et licences" in page and ("Commune de démo" in page or "Commune de d\\u00e9mo" in page)
-    assert main(["export", "data", "-o", str(tmp_path / "d.xlsx"), "--lang", "fr"]) == 0
+    assert main(["export", "data", "-o", str(tmp_path / "d.xlsx"), "--demo", "--lang", "fr"]) == 0
     labels = pd.read_excel(tmp_path / "d.xlsx", sheet_name="labels")
     assert labels.set_index("column").at["share_65plus", "label"] == "Part des 65+"
 
