@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages.state import state
 from zorgzones import maps, settings
 from zorgzones.analysis_access import unit_access
-from zorgzones.bundle import load_bundle
+from zorgzones.region import load_bundle
 from zorgzones.coverage import service_units
 from zorgzones.plan_metrics import MetricContext
 

@@ -14,7 +14,8 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import state, t
 from app_pages.state import BuiltFile
-from zorgzones import export, export_pack
+from zorgzones import export
+from zorgzones.pack import write_pack
 from zorgzones.errors import ZorgzonesError
 from zorgzones.i18n import format_number
 from zorgzones.pack_content import CLASS_MODES
@@ -41,7 +42,7 @@ def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services
         export.write_map(path, bundle, plan=plan, level=plan.level, indicator=indicator, paper=paper,
                          with_services=with_services, lang=lang)
     elif kind in ("exp_pack_pdf", "exp_pack_pptx"):
-        export_pack.write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang, **pack)
+        write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang, **pack)
     elif kind == "exp_html":
         export.write_html(path, bundle, plan=plan, level=plan.level, indicator=indicator, with_services=with_services,
                           lang=lang, tiles=common.TILES)

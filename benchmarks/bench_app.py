@@ -74,7 +74,7 @@ def bench_pages(moves: int) -> dict:
 def bench_calls(data_dir: str) -> dict:
     """The package work of a move rerun, without streamlit (zone shapes are cached per plan in the app)."""
     from zorgzones import maps
-    from zorgzones.bundle import load_bundle
+    from zorgzones.region import load_bundle
     from zorgzones.editing import PlanEditor
     from zorgzones.zones import Plan
 

@@ -33,7 +33,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from zorgzones.bundle import load_bundle  # noqa: E402
+from zorgzones.region import load_bundle  # noqa: E402
 from zorgzones.cluster_zones import cluster_zones, score_plan  # noqa: E402
 from zorgzones.hotspots import hot_spots  # noqa: E402
 from zorgzones.regionalize import generate_plans  # noqa: E402

@@ -20,7 +20,7 @@ DEFAULT_MIRROR = Path(os.environ.get("ZORGZONES_SHARED_GEODATA", REPO.parent / "
 LOAD = """
 import time
 t = time.perf_counter()
-from zorgzones.bundle import load_bundle
+from zorgzones.region import load_bundle
 b = load_bundle({data_dir!r}, allow_demo=False)
 for level in ("municipality", "deelgemeente", "neighbourhood"):
     b.units(level)

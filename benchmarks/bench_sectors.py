@@ -36,7 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from zorgzones import demand  # noqa: E402
 from zorgzones.accessibility import DEFAULT_STEPS, Catchment, enhanced_two_step_fca, nearest_service  # noqa: E402
-from zorgzones.bundle import Bundle, load_bundle  # noqa: E402
+from zorgzones.bundle import Bundle  # noqa: E402
+from zorgzones.region import load_bundle  # noqa: E402
 from zorgzones.travel import straight_line_costs  # noqa: E402
 
 SHARED = Path(os.environ.get("ZORGZONES_SHARED_GEODATA", REPO.parent / "shared" / "geodata"))

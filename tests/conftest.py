@@ -46,7 +46,7 @@ def bundle_dir(mirror_dir: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def bundle(bundle_dir: Path):
     """The real Flanders + Brussels bundle (see ``zorgzones.bundle``)."""
-    from zorgzones.bundle import load_bundle
+    from zorgzones.region import load_bundle
 
     return load_bundle(bundle_dir, allow_demo=False)
 

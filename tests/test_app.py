@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from zorgzones import maps, planstore
-from zorgzones.bundle import load_bundle
+from zorgzones.region import load_bundle
 from zorgzones.uploads import read_services_file
 from zorgzones.zones import Plan
 

@@ -64,7 +64,7 @@ def check(path: Path, data: Path, *extra) -> list[str]:
 
 
 def plan_frame(data: Path, name: str = "elz") -> pd.DataFrame:
-    from zorgzones.bundle import load_bundle
+    from zorgzones.region import load_bundle
 
     return load_bundle(data, allow_demo=False).plan_assignment(name)
 
@@ -185,7 +185,7 @@ def _(tmp, data):
     mirror = Path(os.environ.get("ZORGZONES_SHARED_GEODATA", Path(__file__).resolve().parents[2] / "shared" / "geodata")) / "mirror"
 
     def intact():
-        from zorgzones.bundle import load_bundle
+        from zorgzones.region import load_bundle
 
         try:
             return None if len(load_bundle(d, allow_demo=False).units("neighbourhood")) else "no units after repair"

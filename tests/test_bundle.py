@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from zorgzones import cli
-from zorgzones.bundle import load_bundle
+from zorgzones.region import load_bundle
 from zorgzones.errors import DataError
 from zorgzones.settings import LEVELS, WORKING_CRS
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from zorgzones import cli, fetch
-from zorgzones.bundle import load_bundle
+from zorgzones.region import load_bundle
 from zorgzones.catalog import default_catalog
 from zorgzones.errors import DataError
 

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from pypdf import PdfReader
 
-from zorgzones import export, export_deck, export_pack, webassets
+from zorgzones import export, export_deck, export_pack, pack, webassets
 from zorgzones import printmap as pm
 from zorgzones.cli import main
 from zorgzones.errors import ValidationError
@@ -127,13 +127,13 @@ def test_csv_and_xlsx_tables(demo_bundle, demo_plan, tmp_path):
 
 def test_bad_input_specific_messages_and_no_files(demo_bundle, demo_plan, tmp_path):
     with pytest.raises(ValidationError, match="unknown indicator 'vergrijzing'"):
-        export_pack.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, indicator="vergrijzing")
+        pack.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, indicator="vergrijzing")
     with pytest.raises(ValidationError, match="made of municipality units but the map uses neighbourhood units"):
-        export_pack.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, level="neighbourhood")
+        pack.write_pack(tmp_path / "pack.pdf", demo_bundle, demo_plan, level="neighbourhood")
     with pytest.raises(ValidationError, match="folder .* does not exist"):
         export.write_data(tmp_path / "nope" / "plan.gpkg", demo_bundle, demo_plan)
     with pytest.raises(ValidationError, match="unsupported file type '.docx'"):
-        export_pack.write_pack(tmp_path / "pack.docx", demo_bundle, demo_plan)
+        pack.write_pack(tmp_path / "pack.docx", demo_bundle, demo_plan)
     with pytest.raises(ValidationError) as err:  # every problem at once
         export.write_map(tmp_path / "nope" / "m.pdf", demo_bundle, plan=demo_plan, indicator="x", level="deelgemeente")
     assert len(err.value.problems) == 3

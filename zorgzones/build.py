@@ -20,9 +20,8 @@ from . import sectors as sector_layers
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
 from .bundle import BUNDLE_VERSION, write_layer
-from .catalog import Catalog, default_catalog
+from .catalog import Catalog, cached_path, default_catalog
 from .errors import Report
-from .fetch import cached_path
 from .integrity import layer_checksums
 from .settings import AGE_BANDS, BAND_PRESETS, BORDER_BUFFER_M, REGIONS, WORKING_CRS
 from .validation import validate_points, validate_units

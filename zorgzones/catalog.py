@@ -112,3 +112,12 @@ def project_file(name: str):
         return resources.files("zorgzones.geodata").joinpath(name)
     except ModuleNotFoundError:  # running from a source tree that is not installed
         return Path(__file__).resolve().parents[1] / "geodata" / name
+
+
+def cache_dir(data_dir: Path) -> Path:
+    """Where the original files are kept: ``<data dir>/cache``, laid out like their URLs."""
+    return data_dir / "cache"
+
+
+def cached_path(data_dir: Path, source: SourceFile) -> Path:
+    return cache_dir(data_dir) / source.relative_path

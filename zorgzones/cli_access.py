@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import settings
 from .analysis_access import AccessRequest, run_access
-from .bundle import load_bundle
+from .region import load_bundle
 from .cli_common import add_data_dir, add_json, check_out, check_positive, plan_argument, print_json, progress_bar, resolve_plan
 from .errors import Report, ValidationError
 from .export import write_tables

@@ -86,7 +86,7 @@ def register(subparsers) -> None:
 
 # -- shared ----------------------------------------------------------------------------------------------------
 def _bundle(args):
-    from zorgzones.bundle import load_bundle
+    from zorgzones.region import load_bundle
     from zorgzones.settings import data_dir
 
     return load_bundle(data_dir(args.data_dir))

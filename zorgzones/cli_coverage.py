@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import settings
 from .analysis_gaps import GapsRequest, SiteRequest, run_gaps, run_site
-from .bundle import load_bundle
+from .region import load_bundle
 from .cli_common import (
     add_data_dir,
     add_json,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import settings
-from .bundle import bundle_path, load_bundle, verify_bundle
+from .bundle import bundle_path, verify_bundle
+from .region import load_bundle
 from .cli_common import add_data_dir, add_json, print_json, progress_enabled, seed
 from .demo import write_demo
 from .fetch import fetch_region

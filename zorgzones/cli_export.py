@@ -132,8 +132,8 @@ def load_plan(bundle, value: str | None, *, level: str | None, allow_none: bool)
 
 
 def run_export(args) -> int:
-    from . import export, export_pack
-    from .bundle import load_bundle
+    from . import export, pack
+    from .region import load_bundle
 
     path = output_path(args)
     bundle = load_bundle(args.data_dir)
@@ -153,7 +153,7 @@ def run_export(args) -> int:
                                     notes=notes)]
     elif args.what == "pack":
         zones = [z for z in args.zones.split(",")] if args.zones is not None else None
-        written = [export_pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
+        written = [pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
                                           progress=progress_enabled(args), zones=zones, classes=args.classes,
                                           title=args.title)]
     elif args.what == "html":

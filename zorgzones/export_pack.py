@@ -10,13 +10,12 @@ import numpy as np
 import shapely
 
 from zorgzones import printmap as pm
-from zorgzones.export import check_export, level_units
+from zorgzones.export import check_export
 from zorgzones.i18n import format_number, t
 from zorgzones.indicators import INDICATORS
-from zorgzones.pack_content import (CLASS_MODES, PACK_SUFFIXES, TABLE_FONT_PT, PackData, key_figure_table, overview_rows,
+from zorgzones.pack_content import (CLASS_MODES, TABLE_FONT_PT, PackData, key_figure_table, overview_rows,
                                     pack_data, plan_title, region_name, services_line, table_chunks, table_inline,
                                     zone_classes, zone_numbers)
-from zorgzones.zones import Plan
 
 
 def legend_handles(data: PackData, *, bins=None, values=None, services: bool = False, zone: bool = False) -> list:
@@ -308,18 +307,5 @@ def with_progress(items, enabled: bool):
     return tqdm(items, desc="pages", unit="page")
 
 
-def write_pack(path, bundle, plan: Plan, *, level: str | None = None, indicator: str = "share_65plus", lang: str = "nl",
-               progress: bool = False, zones=None, classes: str = "regional", title: str | None = None) -> Path:
-    """The plenary pack as PDF or PowerPoint (by suffix), after checking path, indicator and plan against the level."""
-    level = level or plan.level
-    check_export(path, PACK_SUFFIXES, indicator=indicator, plan=plan, units=level_units(bundle, level), level=level, subject="plenary pack")
-    data = pack_data(bundle, plan, level=level, indicator=indicator, lang=lang, zones=zones, classes=classes, title=title)
-    if Path(path).suffix.lower() == ".pptx":
-        from zorgzones.export_deck import write_pack_pptx
-
-        return write_pack_pptx(path, data, progress=progress)
-    return write_pack_pdf(path, data, progress=progress)
-
-
 __all__ = ["CLASS_MODES", "PackData", "key_figure_table", "overview_figure", "pack_data", "services_line", "table_figure",
-           "write_pack", "write_pack_pdf", "zone_figure", "zone_map"]
+           "write_pack_pdf", "zone_figure", "zone_map"]

@@ -19,7 +19,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import settings
-from .catalog import Catalog, SourceFile, default_catalog
+from .build import build_bundle
+from .bundle import bundle_is_current, install_bundle
+from .catalog import Catalog, SourceFile, cached_path, default_catalog
 from .errors import DataError
 from .fileio import usual_mode
 
@@ -45,14 +47,6 @@ class FetchResult:
             "bundle_built": self.bundle_built,
             "seconds": round(self.seconds, 2),
         }
-
-
-def cache_dir(data_dir: Path) -> Path:
-    return data_dir / "cache"
-
-
-def cached_path(data_dir: Path, source: SourceFile) -> Path:
-    return cache_dir(data_dir) / source.relative_path
 
 
 def sha256_of(path: Path) -> str:
@@ -157,9 +151,6 @@ def fetch_region(
     The bundle is built in a temporary directory and swapped in only when complete, so a failed
     fetch or build leaves the previous good bundle active.
     """
-    from .build import build_bundle  # the build layer sits on top of the readers
-    from .bundle import bundle_is_current, install_bundle
-
     start = time.perf_counter()
     root = settings.data_dir(data_dir)
     root.mkdir(parents=True, exist_ok=True)
