@@ -5,7 +5,6 @@ The processed region bundle: fast-loading layers (GeoParquet) plus a manifest wi
 
 from __future__ import annotations
 
-import contextvars
 import json
 import os
 import shutil
@@ -16,13 +15,12 @@ import geopandas as gpd
 import pandas as pd
 
 from . import settings
+from .settings import BUNDLE_DIR
 from .errors import DataError
 from .integrity import bundle_damage
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
 BUNDLE_VERSION = 4
-BUNDLE_DIR = "bundle"
-DEMO_DIR = "demo"
 
 #: Map layers (as named in credits) -> bundle layers whose sources they carry.
 CREDIT_LAYERS = {
@@ -54,8 +52,6 @@ def read_layer(path: Path) -> pd.DataFrame:
         raise DataError(damaged_message(path.parent, f"layer {path.name} is unreadable: {str(exc).splitlines()[0]}")) from None
 
 
-#: Whether ``load_bundle`` may fall back to the synthetic demo region; the CLI turns it off unless ``--demo``.
-DEMO_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar("zorgzones_demo_allowed", default=True)
 
 
 def damaged_message(folder: Path, detail: str) -> str:

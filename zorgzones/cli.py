@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import signal
 import sys
 import threading
 
-from . import __version__
-from .bundle import BUNDLE_DIR, DEMO_ALLOWED
 from .cli_common import raise_option_problems
+from .cli_parser import build_parser
 from .errors import ValidationError, ZorgzonesError
-from .settings import data_dir
+from .settings import BUNDLE_DIR, DEMO_ALLOWED, data_dir
 
-#: One module per command family; each has ``register(subparsers)``.
-COMMAND_MODULES = ("cli_data", "cli_access", "cli_coverage", "cli_plan", "cli_export", "cli_population", "cli_cluster")
 #: Set ``ZORGZONES_DEBUG=1`` to see the traceback of an unexpected error.
 DEBUG_ENV = "ZORGZONES_DEBUG"
 DEMO_NOTICE = "SYNTHETIC DEMO DATA: the results below come from the synthetic demo region, not from real data"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="zorgzones",
-        description="Zonal care-area planning for Flanders and Brussels: data, accessibility, gaps, zone plans and exports.",
-    )
-    parser.add_argument("--version", action="version", version=f"zorgzones {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        module.register(subparsers)
-    return parser
 
 
 def _demo_notice(args) -> None:

@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from . import settings
 from .analysis_access import AccessRequest, run_access
 from .region import load_bundle
-from .cli_common import add_data_dir, add_json, check_out, check_positive, plan_argument, print_json, progress_bar, resolve_plan
+from .cli_common import check_out, print_json, progress_bar
 from .errors import Report, ValidationError
 from .export import write_tables
+from .zones import load_plan
 
 OUTPUT_SUFFIXES = (".csv", ".gpkg", ".xlsx")
-
-
-def register(subparsers) -> None:
-    access = subparsers.add_parser("access", help="travel time to the nearest service and 2SFCA/E2SFCA supply per 1,000, per unit and zone")
-    access.add_argument("--service-type", default="pharmacy", help="service type in the bundle (default pharmacy)")
-    access.add_argument("--level", default="neighbourhood", choices=[*settings.LEVELS, "raster"],
-                        help="demand points: units of a level, or populated cells of a GHS-POP raster (default neighbourhood)")
-    access.add_argument("--raster", default="ghs_pop_100m_westflanders",
-                        help="with --level raster: a bundle raster key (ghs_pop_100m_westflanders, ghs_pop_1km) or a GeoTIFF path")
-    access.add_argument("--engine", default="straight", choices=["straight", "network"],
-                        help="straight line x detour (default) or the OSM road network (--osm)")
-    access.add_argument("--osm", default="osm_antwerp", help="with --engine network: a bundle key or an .osm.pbf path (default osm_antwerp)")
-    access.add_argument("--mode", default=None, choices=sorted(settings.SPEED_KMH), help="travel mode (default: the service type's)")
-    access.add_argument("--method", default=settings.DEFAULT_ACCESS_METHOD, choices=settings.ACCESS_METHODS,
-                        help=f"catchment measure (default {settings.DEFAULT_ACCESS_METHOD}; nearest = travel times only)")
-    access.add_argument("--max-minutes", type=float, default=None,
-                        help="threshold T in minutes: catchment and 'beyond T' (default: the service type's, e.g. pharmacy 10)")
-    access.add_argument("--steps", default=None, help="E2SFCA steps as bound:weight,... in minutes (default T/3:1,2T/3:0.68,T:0.22)")
-    access.add_argument("--sigma", type=float, default=None, help="Gaussian width in minutes (default T/2)")
-    access.add_argument("--target", default=None,
-                        help=f"target population: {', '.join(settings.TARGET_PRESETS)} (default: the service type's)")
-    access.add_argument("--demand", default=None, choices=settings.DEMAND_MODELS,
-                        help="where people are: each statistical sector at its point (default where the bundle has sectors) "
-                             "or each unit's people at one point (centroid, for comparison)")
-    access.add_argument("--year", type=int, default=None,
-                        help="population of this year: observed 2009-2022, projected after (default 2022)")
-    access.add_argument("--include-inactive", action="store_true", help="count suspended/inactive services too")
-    access.add_argument("--province", action="append", default=None, metavar="ID",
-                        help="report only units of this province (NIS code; repeatable); catchments still use the whole region")
-    plan_argument(access)
-    access.add_argument("-o", "--out", "--output", dest="out", type=Path, default=None,
-                        help="write results (.csv, .gpkg, .xlsx): points, units and zones")
-    access.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_data_dir(access)
-    add_json(access)
-    access.set_defaults(func=cli_run_access)
 
 
 def parse_steps(text: str | None) -> dict[float, float] | None:
@@ -72,8 +35,6 @@ def request_from_args(args) -> AccessRequest:
     """The analysis request of the command line; option problems listed at once."""
     report = Report("access options")
     check_out(report, args.out, OUTPUT_SUFFIXES)
-    check_positive(report, "--max-minutes", args.max_minutes)
-    check_positive(report, "--sigma", args.sigma)
     try:
         steps = parse_steps(args.steps)
     except ValidationError as exc:
@@ -91,7 +52,7 @@ def request_from_args(args) -> AccessRequest:
 def cli_run_access(args) -> int:
     request = request_from_args(args)
     bundle = load_bundle(args.data_dir)
-    plan = resolve_plan(bundle, args.plan)
+    plan = load_plan(bundle, args.plan) if args.plan else None
     with progress_bar(args, total=4, desc="access") as step:
         result = run_access(bundle, request, plan=plan, progress=step)
     summary = {"demo_data": bundle.is_demo, **result.summary()}

@@ -2,86 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from zorgzones.cli_common import add_data_dir, add_json, print_json, progress_enabled
+from zorgzones.cli_common import print_json, progress_enabled
 from zorgzones.cli_plan import load_plan, load_units
 from zorgzones.errors import ValidationError
-from zorgzones.settings import (BAND_PRESETS, CLUSTER_SEED, CLUSTER_ZONE_POLISH_PASSES, DEFAULT_BAND, HOTSPOT_ALPHA,
-                                HOTSPOT_PERMUTATIONS, LEVELS, TYPOLOGY_INDICATORS, TYPOLOGY_K_RANGE)
+from zorgzones.settings import (BAND_PRESETS, DEFAULT_BAND, LEVELS, TYPOLOGY_INDICATORS)
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 PLAN_SUFFIXES = (".csv", ".xlsx", ".gpkg")
-
-
-def k_value(text: str):
-    """``--k``: a whole number >= 2 or ``auto``."""
-    if text == "auto":
-        return "auto"
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 2 or 'auto', got {text!r}") from None
-    if k < 2:
-        raise argparse.ArgumentTypeError(f"expected at least 2 types, got {k}")
-    return k
-
-
-def register(subparsers) -> None:
-    """Add ``cluster typology | hotspots | zones``."""
-    cluster = subparsers.add_parser("cluster", help="need typology, hot spots of ageing and gaps, clustering-based zones")
-    commands = cluster.add_subparsers(dest="cluster_command", required=True)
-
-    def common(parser, *, out_help: str):
-        add_data_dir(parser)
-        add_json(parser)
-        parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the plan's, else municipality)")
-        parser.add_argument("--plan", default=None, help="plan file or bundle plan name: its level; typology: type mix per zone; "
-                                                                  "hotspots: only its units; zones: scored alike to compare")
-        parser.add_argument("--units", type=Path, default=None, help="vector file of units instead of the bundle's")
-        parser.add_argument("--unit-id", default="unit_id", help="id column of --units (default unit_id)")
-        parser.add_argument("--region", choices=("flanders", "brussels"), default=None, help="only units of this region")
-        parser.add_argument("--seed", type=int, default=CLUSTER_SEED, help=f"random seed (default {CLUSTER_SEED})")
-        parser.add_argument("-o", "--out", "--output", dest="out", type=Path, default=None, help=out_help)
-
-    typology = commands.add_parser("typology", help="types of units alike in need (k-means, GMM or Ward)")
-    common(typology, out_help="write units + profiles (.csv units only, .xlsx sheets, .gpkg layers)")
-    typology.add_argument("--k", type=k_value, default="auto", help="number of types, or auto (best silhouette)")
-    typology.add_argument("--k-min", type=int, default=TYPOLOGY_K_RANGE[0], help="smallest k tried with --k auto")
-    typology.add_argument("--k-max", type=int, default=TYPOLOGY_K_RANGE[1], help="largest k tried with --k auto")
-    typology.add_argument("--method", choices=("kmeans", "gmm", "ward"), default="kmeans")
-    typology.add_argument("--indicator", action="append", default=[], metavar="KEY",
-                          help=f"add an indicator of indicators.py (repeatable); defaults: {', '.join(TYPOLOGY_INDICATORS)}")
-    typology.add_argument("--only", action="store_true", help="use only the --indicator keys, not the defaults")
-    typology.add_argument("--lang", choices=("nl", "en", "fr"), default="nl", help="language of the type descriptions")
-    typology.set_defaults(func=run_typology)
-
-    hotspots = commands.add_parser("hotspots", help="hot and cold spots (Gi*) and LISA clusters of one indicator")
-    common(hotspots, out_help="write per-unit statistics (.csv, .xlsx, .gpkg with dissolved cluster polygons)")
-    hotspots.add_argument("--indicator", default="share_80plus", metavar="KEY", help="indicator key (default share_80plus)")
-    hotspots.add_argument("--permutations", type=int, default=HOTSPOT_PERMUTATIONS)
-    hotspots.add_argument("--alpha", type=float, default=HOTSPOT_ALPHA, help="significance level (default 0.05)")
-    hotspots.add_argument("--fdr", action="store_true", help="control the false discovery rate (Benjamini-Hochberg)")
-    hotspots.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
-    hotspots.set_defaults(func=run_hotspots)
-
-    zones = commands.add_parser("zones", help="zone proposal: contiguous zones of alike need inside a population band")
-    common(zones, out_help="write the plan (.csv, .xlsx, .gpkg) for plan validate/metrics")
-    zones.add_argument("--band", choices=sorted(BAND_PRESETS), default=None, help="population band preset")
-    zones.add_argument("--min-population", type=float, default=None)
-    zones.add_argument("--max-population", type=float, default=None)
-    zones.add_argument("--respect", choices=("region", "province"), default="region")
-    zones.add_argument("--linkage", choices=("ward", "average", "complete"), default="ward")
-    zones.add_argument("--indicator", action="append", default=[], metavar="KEY", help="add an indicator (repeatable)")
-    zones.add_argument("--only", action="store_true", help="use only the --indicator keys")
-    zones.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
-    zones.add_argument("--polish-passes", type=int, default=CLUSTER_ZONE_POLISH_PASSES,
-                       help=f"passes of compactness moves after the band repair (0 = none; default {CLUSTER_ZONE_POLISH_PASSES})")
-    zones.set_defaults(func=run_zones)
 
 
 # -- shared ----------------------------------------------------------------------------------------------------

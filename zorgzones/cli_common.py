@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from .errors import ValidationError
 from .settings import DPI_RANGE, MAX_POPULATION, MAX_TRAVEL_MIN
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A command's function named ``module:function`` of this package, imported only when the command runs (so the
+    parser, ``--help`` and the option checks load no analysis code); ``check`` runs first when given."""
+
+    target: str
+    check: str | None = None
+
+    def __call__(self, args):
+        if self.check is not None:
+            _function(self.check)(args)
+        return _function(self.target)(args)
+
+
+def _function(target: str):
+    module, name = target.split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
 def add_data_dir(parser) -> None:
@@ -29,15 +51,6 @@ def plan_argument(parser) -> None:
                         help="zone plan for per-zone figures: a plan of the bundle (e.g. elz) or a plan file (.csv/.xlsx/.gpkg)")
 
 
-def resolve_plan(bundle, source: str | None):
-    """The ``--plan`` of a command (None when not given); see :func:`zorgzones.zones.load_plan`."""
-    if source is None:
-        return None
-    from .zones import load_plan
-
-    return load_plan(bundle, source)
-
-
 def print_json(data) -> None:
     json.dump(data, sys.stdout, indent=1, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
@@ -51,8 +64,6 @@ def progress_enabled(args) -> bool:
 @contextlib.contextmanager
 def progress_bar(args, *, total: int, desc: str):
     """A tqdm bar on stderr (see :func:`progress_enabled`) as a callback ``step(name)`` for the analysis layer."""
-    from tqdm import tqdm
-
     bar = tqdm(total=total, disable=not progress_enabled(args), desc=desc, unit="step")
 
     def step(name: str) -> None:
@@ -65,15 +76,6 @@ def progress_bar(args, *, total: int, desc: str):
         bar.close()
 
 
-def check_positive(report, option: str, value, *, integer: bool = False) -> None:
-    """Add to ``report`` a problem naming ``option`` unless ``value`` is None or a positive finite number."""
-    if value is None:
-        return
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if not (ok and math.isfinite(value) and value > 0):
-        report.problem(f"{option} is {value}; expected a positive {'whole number' if integer else 'number'}")
-
-
 def check_out(report, out: Path | None, suffixes: tuple[str, ...]) -> None:
     """Add to ``report`` a problem unless ``out`` is None or has one of ``suffixes``."""
     if out is not None and out.suffix.lower() not in suffixes:
@@ -83,8 +85,6 @@ def check_out(report, out: Path | None, suffixes: tuple[str, ...]) -> None:
 def collect(report, make, *args, **kwargs):
     """``make(*args, **kwargs)``, or None with its problems added to ``report`` when it raises a ValidationError, so a
     command lists every problem of its input at once."""
-    from .errors import ValidationError
-
     try:
         return make(*args, **kwargs)
     except ValidationError as exc:

@@ -6,74 +6,13 @@ files.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from . import settings
 from .bundle import bundle_path, verify_bundle
 from .region import load_bundle
-from .cli_common import add_data_dir, add_json, print_json, progress_enabled, seed
+from .cli_common import print_json, progress_enabled
 from .demo import write_demo
 from .fetch import fetch_region
-
-
-def register(subparsers) -> None:
-    data = subparsers.add_parser("data", help="get and inspect the region data")
-    commands = data.add_subparsers(title="data commands", metavar="ACTION")
-    data.set_defaults(func=lambda args: data.print_help() or 2)
-
-    fetch = commands.add_parser("fetch", help="download the public sources (checksums, cache) and build the region bundle")
-    add_data_dir(fetch)
-    fetch.add_argument("--mirror", type=Path, help="read the files from a local mirror directory (same URL layout) instead of the network")
-    fetch.add_argument("--base-url", help="download from this host instead of the catalog's (same URL paths)")
-    fetch.add_argument("--force", action="store_true", help="rebuild the bundle even when it is current")
-    fetch.add_argument("--repair", action="store_true", help="re-verify every cached file and rebuild a damaged bundle")
-    fetch.add_argument("--quiet", action="store_true", help="no progress bars")
-    add_json(fetch)
-    fetch.set_defaults(func=run_fetch, writes_bundle=True)
-
-    info = commands.add_parser("info", help="what the bundle holds (units, population, plans, services, sources)")
-    add_data_dir(info)
-    add_json(info)
-    info.set_defaults(func=run_info)
-
-    demo = commands.add_parser("demo", help="write the synthetic demo region (no download needed)")
-    add_data_dir(demo)
-    demo.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
-    add_json(demo)
-    demo.set_defaults(func=run_demo, writes_bundle=True)
-
-    verify = commands.add_parser("check-bundle", help="verify every layer of the bundle against its recorded sha256")
-    add_data_dir(verify)
-    add_json(verify)
-    verify.set_defaults(func=run_check_bundle)
-
-    check = commands.add_parser("check", help="check a user file (services list) and list every problem")
-    check.add_argument("path", type=Path, help="CSV, XLSX, GeoPackage, GeoJSON or shapefile")
-    check.add_argument("--kind", choices=["services"], default="services")
-    for key in ("id", "name", "type", "capacity", "x", "y"):
-        check.add_argument(f"--{key}", dest=f"column_{key}", metavar="COLUMN", help=f"column holding the {key}")
-    check.add_argument("--crs", help="CRS of the x/y columns (default EPSG:4326 for lon/lat)")
-    check.add_argument("--encoding", help="text encoding of a CSV (default: from its byte-order mark, else UTF-8, "
-                       "else guessed and reported)")
-    check.add_argument("--sheet", help="sheet of an XLSX (name or number; default: the one with coordinate columns)")
-    add_data_dir(check)
-    add_json(check)
-    check.set_defaults(func=run_check)
-
-    template = commands.add_parser("template", help="write an empty services list (XLSX/CSV) for one service type to fill in")
-    template.add_argument("--service-type", required=True, help=f"service type, e.g. {', '.join(sorted(settings.SERVICE_TYPES))}")
-    template.add_argument("--coordinates", choices=["lonlat", "xy"], default="lonlat",
-                          help="lon/lat (WGS84, default) or x/y (Belgian Lambert 72) columns")
-    template.add_argument("-o", "--output", type=Path, required=True, help="file to write (.xlsx or .csv)")
-    add_json(template)
-    template.set_defaults(func=run_template)
-
-    osm = commands.add_parser("osm-services", help="read care and social services from an OpenStreetMap .osm.pbf")
-    osm.add_argument("path", type=Path, help="an .osm.pbf extract")
-    osm.add_argument("-o", "--output", type=Path, required=True, help="file to write (.gpkg, .geojson or .csv)")
-    osm.add_argument("--extract-date", help="date of the extract for the credit when the file header has none (YYYY-MM-DD)")
-    add_json(osm)
-    osm.set_defaults(func=run_osm_services)
 
 
 def run_fetch(args) -> int:

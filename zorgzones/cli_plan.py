@@ -13,78 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zorgzones.cli_common import (add_data_dir, add_json, int_in, population, positive_int, progress_enabled,
-                                  raise_option_problems, seed)
+from zorgzones.cli_common import (progress_enabled, raise_option_problems)
 from zorgzones.errors import ValidationError
 from zorgzones.fileio import atomic_write, check_encoding_name, read_vector_file
 from zorgzones.plan_inputs import check_plan_units, check_zone_count, same_level
-from zorgzones.settings import BAND_PRESETS, LEVELS, MAX_PLAN_ALTERNATIVES, WORKING_CRS
+from zorgzones.settings import LEVELS, WORKING_CRS
 from zorgzones.zones import PLAN_SUFFIXES, Plan, read_plan, write_plan
-
-
-def register(subparsers) -> None:
-    """Add ``plan validate | metrics | compare | generate``."""
-    plan = subparsers.add_parser("plan", help="validate, measure, compare and generate zone plans")
-    commands = plan.add_subparsers(dest="plan_command", required=True)
-
-    def common(parser, *, band=True):
-        add_data_dir(parser)
-        parser.add_argument("--units", type=Path, default=None, help="vector file of units instead of the bundle's")
-        parser.add_argument("--unit-id", default="unit_id", help="id column of --units (default unit_id)")
-        parser.add_argument("--level", choices=LEVELS, default=None, help="unit level (default: the plan's level)")
-        parser.add_argument("--region", choices=("flanders", "brussels"), default=None, help="only units of this region")
-        parser.add_argument("--encoding", default=None, help="text encoding of CSV plan files (default: byte-order mark, "
-                            "else UTF-8, else guessed and reported)")
-        parser.add_argument("--sheet", default=None, help="sheet of XLSX plan files (name or number; default: 'assignment', "
-                            "else the one with unit_id and zone_id columns)")
-        add_json(parser)
-        if band:
-            parser.add_argument("--band", choices=sorted(BAND_PRESETS), default=None, help="population band preset")
-            parser.add_argument("--min-population", type=population, default=None)
-            parser.add_argument("--max-population", type=population, default=None)
-        parser.add_argument("--island-policy", choices=("nearest", "allow", "strict"), default="nearest")
-        parser.add_argument("--year", type=int, default=None,
-                            help="population of this year: observed (Statbel) up to 2022, Planning Bureau projection after")
-
-    validate = commands.add_parser("validate", help="check a plan; exit 0 valid, 1 findings, 2 unusable input")
-    validate.add_argument("plan", help=f"plan file ({', '.join(PLAN_SUFFIXES)}) or a bundle plan name such as elz")
-    common(validate)
-    validate.add_argument("--allow-cross-region", action="store_true")
-    validate.add_argument("--years", default=None, help="also check the band in each year of a range, e.g. 2022-2040")
-    validate.set_defaults(func=_checked(run_validate), option_problems=plan_option_problems)
-
-    metrics = commands.add_parser("metrics", help="zone metrics of a plan")
-    metrics.add_argument("plan")
-    common(metrics)
-    metrics.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
-    metrics.add_argument("--compare-with", default=None, metavar="LEVELS",
-                         help="compare each zone with its reference areas: comma list of arrondissement, province, region, all "
-                              "(ratios of sums; a Brussels zone has no province and is never compared with itself); with -o "
-                              "the table is also written to <output>-reference")
-    metrics.add_argument("--indicators", default=None, metavar="KEYS",
-                         help="comma list of indicators for --compare-with (default: ageing shares, informal-care ratio, "
-                              "pharmacies, all/general/psychiatric hospital beds)")
-    metrics.set_defaults(func=_checked(run_metrics), option_problems=plan_option_problems)
-
-    compare = commands.add_parser("compare", help="compare two plans of the same units")
-    compare.add_argument("plan_a")
-    compare.add_argument("plan_b")
-    common(compare)
-    compare.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the zone-by-zone table (.csv or .xlsx)")
-    compare.set_defaults(func=_checked(run_compare), option_problems=plan_option_problems)
-
-    generate = commands.add_parser("generate", help="generate plans inside a population band")
-    common(generate)
-    generate.add_argument("--n-zones", type=positive_int, default=None)
-    generate.add_argument("--respect", choices=("region", "province"), default="region")
-    generate.add_argument("--base", default=None, help="plan file or bundle plan name to stay close to")
-    generate.add_argument("--seed", type=seed, default=0)
-    generate.add_argument("--alternatives", type=int_in(1, MAX_PLAN_ALTERNATIVES, name="alternatives"), default=1)
-    generate.add_argument("--replace", action="store_true",
-                          help="replace an existing GeoPackage output instead of adding the plan's layers to it")
-    generate.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None,
-                          help="write the best plan (.csv, .xlsx, .gpkg); alternatives get -2, -3 … suffixes")
-    generate.set_defaults(func=_checked(run_generate), option_problems=plan_option_problems)
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
@@ -423,18 +357,3 @@ def run_generate(args) -> int:
     lines.append(results[0][1]["rule"] if results else "no plan")
     _emit(args, payload, "\n".join(lines))
     return 0 if best_ok else 1
-
-
-def main(argv=None) -> int:  # pragma: no cover - convenience for `python -m zorgzones.cli_plan`
-    parser = argparse.ArgumentParser(prog="zorgzones")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ValidationError as error:
-        print(error, file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -3,38 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from zorgzones.cli_common import add_data_dir, add_json
 from zorgzones.cli_plan import _bundle, _jsonable, _write_table, load_plan
 from zorgzones.errors import ValidationError
-from zorgzones.settings import LEVELS, POPULATION_BASE_YEAR
 
 #: Columns of the text table (the JSON and CSV carry every column).
 SHOWN = ["id", "name", "year", "population_kind", "pop_total", "pop_65plus", "pop_80plus", "pop_85plus", "share_65plus",
          "share_80plus", "informal_care_ratio", "growth_vs_base_pct"]
-
-
-def register(subparsers) -> None:
-    """Add ``population``."""
-    parser = subparsers.add_parser(
-        "population", help="population and ageing per zone of a plan or per unit, observed and projected",
-        description="Population, 65+, 80+, 85+, their shares, the informal-care ratio (people 50-64 per person 80+) and "
-                    f"growth against {POPULATION_BASE_YEAR}, per year. Observed: Statbel (1 January). Projected: Federal "
-                    "Planning Bureau arrondissement projections carried to municipalities by constant "
-                    f"{POPULATION_BASE_YEAR} shares per sex and age group; sub-municipal units are estimates.")
-    add_data_dir(parser)
-    parser.add_argument("--plan", default=None, help="plan file or bundle plan name (e.g. elz): one series per zone")
-    parser.add_argument("--zone", action="append", default=None, help="only this zone of --plan (repeatable)")
-    parser.add_argument("--level", choices=LEVELS, default="municipality", help="unit level without --plan (default municipality)")
-    parser.add_argument("--unit", action="append", default=None, help="only this unit id (repeatable)")
-    parser.add_argument("--years", default=None, help="years, e.g. 2015-2040 or 2015,2022,2030 (default: all)")
-    add_json(parser)
-    parser.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None, help="write the table (.csv or .xlsx)")
-    parser.set_defaults(func=run_population)
 
 
 def run_population(args) -> int:

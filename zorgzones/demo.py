@@ -15,12 +15,12 @@ import pandas as pd
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from .build import age_bands, apportion_age_bands, arrondissement_of
-from .bundle import BUNDLE_VERSION, DEMO_DIR, Bundle, write_layer
+from .bundle import BUNDLE_VERSION, Bundle, write_layer
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
 from .integrity import layer_checksums
 from .population import AGE_GROUP_EDGES, POPULATION_COLUMNS, bands_from_cells, to_cells
-from .settings import AGE_BANDS, BAND_PRESETS, WORKING_CRS
+from .settings import AGE_BANDS, BAND_PRESETS, DEMO_DIR, WORKING_CRS
 
 CELL_M = 2_500.0          # neighbourhood lattice cell
 NX, NY = 16, 12           # neighbourhood cells; municipalities are 2 x 2 blocks -> 8 x 6 = 48

@@ -13,6 +13,7 @@ import pandas as pd
 
 from zorgzones import printmap as pm
 from zorgzones.errors import ValidationError
+from zorgzones.settings import PACK_CLASS_MODES
 from zorgzones.i18n import LANGUAGES, format_number, localized_names, t
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, credit_line, get_indicator, indicator_values, shown_values
 from zorgzones.zones import Plan, dissolve_zones
@@ -25,8 +26,7 @@ OVERVIEW_COLUMNS = ("pop_total", "share_65plus", "share_80plus", "informal_care_
                     "hospital_beds_per_1000")
 
 
-#: Classes of the zone maps: one set for the whole area (zones comparable) or one per zone (its inner differences).
-CLASS_MODES = ("regional", "zone")
+CLASS_MODES = PACK_CLASS_MODES
 
 
 #: Smallest text of tables in packs (points): readable on a projected slide.

@@ -35,11 +35,7 @@ from zorgzones.i18n import LANGUAGES, format_number, t  # noqa: E402
 from zorgzones.indicators import credit_line, demo_label, get_indicator, shown_values  # noqa: E402
 from zorgzones.zones import Plan, dissolve_zones, require_projected  # noqa: E402
 
-#: Paper sizes in millimetres (portrait width, height).
-PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
-ORIENTATIONS = ("landscape", "portrait")
-#: Orientation choices of print maps: ``auto`` takes landscape for data wider than high, else portrait.
-MAP_ORIENTATIONS = ORIENTATIONS + ("auto",)
+from zorgzones.settings import ORIENTATIONS, PAPER_MM  # noqa: E402
 FORMATS = {".pdf": "pdf", ".png": "png", ".svg": "svg"}
 PNG_DPI = 300
 #: Symbols of the service types (colour, marker, size in points²); their names are the i18n keys ``service_<type>``.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from . import settings
-from .bundle import BUNDLE_DIR, DEMO_ALLOWED, DEMO_DIR, Bundle, bundle_path
+from .bundle import Bundle, bundle_path
+from .settings import BUNDLE_DIR, DEMO_ALLOWED, DEMO_DIR
 from .demo import demo_bundle
 from .errors import DataError
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,6 +13,13 @@ import platformdirs
 WORKING_CRS = "EPSG:31370"
 #: Only web maps are drawn in WGS84.
 WEB_CRS = "EPSG:4326"
+
+#: Folders of the data directory: the region bundle and the written demo region.
+BUNDLE_DIR = "bundle"
+DEMO_DIR = "demo"
+#: Whether a command may fall back to the synthetic demo when the data directory holds no bundle: the CLI sets it
+#: from ``--demo`` for the command it runs (a context variable, so the app and tests keep the default).
+DEMO_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar("zorgzones_demo_allowed", default=True)
 
 #: Environment variable that overrides the data directory (cache + bundle).
 DATA_DIR_ENV = "ZORGZONES_DATA_DIR"
@@ -207,6 +215,16 @@ CLUSTER_ZONE_POLISH_PASSES = 30
 HOTSPOT_PERMUTATIONS = 999
 #: Significance level of a hot/cold spot or LISA cluster (pseudo p-value from the permutations).
 HOTSPOT_ALPHA = 0.05
+
+#: Plan files the CLI and the app read and write.
+PLAN_SUFFIXES = (".csv", ".xlsx", ".gpkg")
+#: Print maps: paper sizes in millimetres (portrait width, height) and orientations; ``auto`` takes landscape for
+#: data wider than high, else portrait.
+PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+ORIENTATIONS = ("landscape", "portrait")
+MAP_ORIENTATIONS = ORIENTATIONS + ("auto",)
+#: Classes of the pack's zone maps: one set for the whole area (zones comparable) or one per zone (inner differences).
+PACK_CLASS_MODES = ("regional", "zone")
 
 #: Bounds of command-line options, checked before any work starts (see ``cli_common``):
 #: PNG resolution in dots per inch (below 10 nothing is legible, above 2400 an A0 page no longer fits in memory),

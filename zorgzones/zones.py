@@ -16,7 +16,7 @@ import pandas as pd
 
 from zorgzones.errors import Report, ValidationError
 from zorgzones.fileio import atomic_write, excel_sheets, gpkg_layers, pick_sheet, read_gpkg_table, read_text_table, write_gpkg_layers
-from zorgzones.settings import LEVELS
+from zorgzones.settings import PLAN_SUFFIXES, LEVELS
 from zorgzones.validation import check_projected
 
 #: Id patterns of each level (used to recognise a plan written for another level).
@@ -25,7 +25,6 @@ LEVEL_PATTERNS = {
     "deelgemeente": re.compile(r"^\d{5}(?:[A-Z]|-[A-Z0-9]+)$"),
     "neighbourhood": re.compile(r"^\d{7}$|^\d{5}_\w+$"),
 }
-PLAN_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 
 
 @dataclass(eq=False)
