@@ -31,10 +31,16 @@ def parse_steps(text: str | None) -> dict[float, float] | None:
     return steps
 
 
+def option_problems(args) -> list[str]:
+    """Problems between options, listed by ``cli.main`` with the range problems before any work."""
+    report = Report("access options")
+    check_out(report, args.out, OUTPUT_SUFFIXES)
+    return report.problems
+
+
 def request_from_args(args) -> AccessRequest:
     """The analysis request of the command line; option problems listed at once."""
     report = Report("access options")
-    check_out(report, args.out, OUTPUT_SUFFIXES)
     try:
         steps = parse_steps(args.steps)
     except ValidationError as exc:

@@ -21,11 +21,15 @@ from .uploads import read_services_file
 OUTPUT_SUFFIXES = (".csv", ".gpkg", ".xlsx")
 
 
+def option_problems(args) -> list[str]:
+    """Problems between options (the numbers are checked by their option types in cli_parser)."""
+    report = Report(f"{args.command} options")
+    check_out(report, args.out, OUTPUT_SUFFIXES)
+    return report.problems
+
+
 def gaps_request(args, report: Report) -> GapsRequest | None:
     """The gaps part of a gaps/site command line, its problems added to ``report``."""
-    check_out(report, args.out, OUTPUT_SUFFIXES)  # the numbers were checked by their option types (cli_parser)
-    if not report.ok:
-        return None
     request = GapsRequest(service_type=args.service_type, level=args.level, mode=args.mode, max_minutes=args.max_minutes,
                           target=args.target, provinces=tuple(args.province or ()),
                           norm_per_1000=getattr(args, "norm_per_1000", None),

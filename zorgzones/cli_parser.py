@@ -110,7 +110,7 @@ def _access(subparsers) -> None:
     access.add_argument("--quiet", action="store_true", help="no progress bar")
     add_data_dir(access)
     add_json(access)
-    access.set_defaults(func=Handler("cli_access:cli_run_access"))
+    access.set_defaults(func=Handler("cli_access:cli_run_access"), option_problems=Handler("cli_access:option_problems"))
 
 
 def _add_common(parser) -> None:
@@ -147,7 +147,8 @@ def _coverage(subparsers) -> None:
     gaps.add_argument("--population-per-capacity", type=positive_float, default=None,
                       help="capacity-limited coverage: people one unit of capacity serves (default: the service type's planning "
                            "rule, e.g. 2500 per pharmacy)")
-    gaps.set_defaults(func=Handler("cli_coverage:cli_run_gaps"), command="gaps")
+    gaps.set_defaults(func=Handler("cli_coverage:cli_run_gaps"), command="gaps",
+                      option_problems=Handler("cli_coverage:option_problems"))
 
     site = subparsers.add_parser("site", help="choose p new sites: maximal covering of uncovered population, or p-median")
     _add_common(site)
@@ -163,7 +164,8 @@ def _coverage(subparsers) -> None:
     site.add_argument("--grid-spacing-m", type=positive_float, default=settings.SITING_GRID_SPACING_M, help="grid spacing for --candidates grid")
     site.add_argument("--cutoff-minutes", type=minutes, default=settings.SITING_CUTOFF_MINUTES,
                       help="median: pairs beyond this are ignored and unreached people count at this cost (default 60)")
-    site.set_defaults(func=Handler("cli_coverage:cli_run_site"), command="site")
+    site.set_defaults(func=Handler("cli_coverage:cli_run_site"), command="site",
+                      option_problems=Handler("cli_coverage:option_problems"))
 
 
 def _plan(subparsers) -> None:
@@ -281,7 +283,8 @@ def _export(subparsers) -> None:
         if name in ("data", "html"):
             sub.add_argument("--gaps", metavar="SERVICE_TYPE", help="add coverage gaps for this service type (pharmacy, hospital) "
                              "as analysis layers: population beyond --max-minutes by straight line")
-            sub.add_argument("--max-minutes", type=minutes, default=5.0, help="travel-time threshold of --gaps (default 5)")
+            sub.add_argument("--max-minutes", type=minutes, default=None,
+                             help="threshold of --gaps in minutes (default: the service type's, as `zorgzones gaps`)")
         if name == "pack":
             sub.add_argument("--quiet", action="store_true", help="no progress bar")
             sub.add_argument("--zones", metavar="ID,...", help="only these zones (ids separated by commas): their pages and an "
