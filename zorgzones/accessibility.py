@@ -243,7 +243,9 @@ def _coded_pairs(
     if not keep.all():
         origin, dest, cost = origin[keep], dest[keep], cost[keep]
     if validate and len(origin):
-        key = np.sort(origin.astype(np.int64) * max(len(supply_index), 1) + dest)
+        key = origin.astype(np.int64) * max(len(supply_index), 1) + dest
+        if not (key[1:] > key[:-1]).all():  # the adapters write pairs in (origin, dest) order: no sort needed
+            key = np.sort(key)
         n_dup = int((key[1:] == key[:-1]).sum())
         if n_dup:
             raise ValidationError("costs table", [f"costs: {n_dup} duplicated (origin_id, dest_id) pair(s); keep one cost per pair"])
@@ -277,6 +279,7 @@ def _one_call(costs, demand, supply, report: Report, pair_weight) -> pd.Series:
     check_weights(supply, report, name="supply", what="capacity")
     report.raise_if_problems()
     o, d, cost = _coded_pairs(costs, demand.index, supply.index, validate=True, table_checked=True)
+    o, d = o.astype(np.intp, copy=False), d.astype(np.intp, copy=False)  # bincount's index type: converted once
     w = pair_weight(cost)
     if w is not None:
         keep = np.flatnonzero(w > 0)
