@@ -63,6 +63,22 @@ class Demand:
         return not self.inside.all()
 
 
+def service_defaults(service_type: str, *, max_minutes, mode, target, report) -> tuple[float, str, str]:
+    """Threshold T, mode and target population of a request: given values, else the service type's defaults
+    (settings.SERVICE_TYPES); problems go to ``report``."""
+    kind = settings.service_type_defaults(service_type)
+    T = float(kind.max_minutes if max_minutes is None else max_minutes)
+    if not (np.isfinite(T) and T > 0):
+        report.problem(f"max_minutes is {max_minutes!r}; expected a positive number of minutes")
+    mode = mode or kind.mode
+    if mode not in settings.SPEED_KMH:
+        report.problem(f"mode {mode!r} is unknown; expected one of {sorted(settings.SPEED_KMH)}")
+    target = target or kind.target
+    if target not in settings.TARGET_PRESETS:
+        report.problem(f"target {target!r} is unknown; expected one of {sorted(settings.TARGET_PRESETS)}")
+    return T, mode, target
+
+
 def e2sfca_steps(max_minutes: float) -> dict[float, float]:
     """E2SFCA steps scaled to the threshold T (settings.E2SFCA_STEP_FRACTIONS): 10/20/30 min for T = 30."""
     return {round(max_minutes * fraction, 3): weight for fraction, weight in settings.E2SFCA_STEP_FRACTIONS.items()}

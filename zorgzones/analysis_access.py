@@ -25,6 +25,7 @@ from .analysis import (
     nearest_times,
     prepare_services,
     ratio_supply,
+    service_defaults,
     unit_zones,
 )
 from .errors import Report
@@ -55,23 +56,15 @@ class AccessRequest:
 
     def resolved(self) -> AccessRequest:
         """Every None filled from the service type's defaults; every problem of the request listed at once."""
-        kind = settings.service_type_defaults(self.service_type)
-        T = float(kind.max_minutes if self.max_minutes is None else self.max_minutes)
         report = Report("access request")
-        if not (np.isfinite(T) and T > 0):
-            report.problem(f"max_minutes is {self.max_minutes!r}; expected a positive number of minutes")
-        mode = self.mode or kind.mode
-        if mode not in settings.SPEED_KMH:
-            report.problem(f"mode {mode!r} is unknown; expected one of {sorted(settings.SPEED_KMH)}")
+        T, mode, target = service_defaults(self.service_type, max_minutes=self.max_minutes, mode=self.mode,
+                                           target=self.target, report=report)
         if self.method not in settings.ACCESS_METHODS:
             report.problem(f"method {self.method!r} is unknown; expected one of {settings.ACCESS_METHODS}")
         if self.engine not in ("straight", "network"):
             report.problem(f"engine {self.engine!r} is unknown; expected straight or network")
         if self.sigma_minutes is not None and not (np.isfinite(self.sigma_minutes) and self.sigma_minutes > 0):
             report.problem(f"sigma_minutes is {self.sigma_minutes!r}; expected a positive number of minutes")
-        target = self.target or kind.target
-        if target not in settings.TARGET_PRESETS:
-            report.problem(f"target {target!r} is unknown; expected one of {sorted(settings.TARGET_PRESETS)}")
         steps = None
         if self.method == "e2sfca":
             steps = dict(self.steps) if self.steps else (e2sfca_steps(T) if report.ok else None)

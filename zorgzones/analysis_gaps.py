@@ -22,6 +22,7 @@ from .analysis import (
     nearest_times,
     prepare_services,
     ratio_supply,
+    service_defaults,
     unit_zones,
 )
 from .coverage import (
@@ -61,17 +62,10 @@ class GapsRequest:
     year: int | None = None
 
     def resolved(self) -> GapsRequest:
-        kind = settings.service_type_defaults(self.service_type)
-        T = float(kind.max_minutes if self.max_minutes is None else self.max_minutes)
         report = Report("gaps request")
-        if not (np.isfinite(T) and T > 0):
-            report.problem(f"max_minutes is {self.max_minutes!r}; expected a positive number of minutes")
-        mode = self.mode or kind.mode
-        if mode not in settings.SPEED_KMH:
-            report.problem(f"mode {mode!r} is unknown; expected one of {sorted(settings.SPEED_KMH)}")
-        target = self.target or kind.target
-        if target not in settings.TARGET_PRESETS:
-            report.problem(f"target {target!r} is unknown; expected one of {sorted(settings.TARGET_PRESETS)}")
+        T, mode, target = service_defaults(self.service_type, max_minutes=self.max_minutes, mode=self.mode,
+                                           target=self.target, report=report)
+        kind = settings.service_type_defaults(self.service_type)
         if self.norm_per_1000 is not None and not (np.isfinite(self.norm_per_1000) and self.norm_per_1000 > 0):
             report.problem(f"norm_per_1000 is {self.norm_per_1000!r}; expected a positive supply per 1,000")
         if not (isinstance(self.min_services, (int, np.integer)) and self.min_services >= 2):
