@@ -12,7 +12,7 @@ from app_pages import common
 from app_pages.common import t
 from zorgzones.access_summary import in_region
 from zorgzones.errors import ZorgzonesError
-from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values
+from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values, uses_age_bands
 from zorgzones.plan_metrics import region_summary, zone_metrics
 
 st.header(t("explore_title"))
@@ -25,7 +25,13 @@ keys = indicator_keys("unit", service_types=kinds_all)  # travel time and supply
 side = st.sidebar
 level = side.selectbox(t("level"), levels, format_func=common.level_label, key="explore_level",
                        index=levels.index(params["level"]) if params.get("level") in levels else 0)
-indicator = side.selectbox(t("indicator"), keys, format_func=common.indicator_label, key="explore_indicator",
+def picker_label(key: str) -> str:
+    """The indicator's title; below the municipality an age-based one is marked as an estimate."""
+    label = common.indicator_label(key)
+    return f"{label} — {t('estimated_below_municipality')}" if level != "municipality" and uses_age_bands(key) else label
+
+
+indicator = side.selectbox(t("indicator"), keys, format_func=picker_label, key="explore_indicator",
                            index=keys.index(params["indicator"]) if params.get("indicator") in keys else keys.index("share_65plus"))
 params["level"], params["indicator"] = level, indicator
 plan = common.plan_picker(level, key=f"explore_plan_{level}", container=side)

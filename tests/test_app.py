@@ -448,3 +448,14 @@ def test_streamlit_run_serves_the_app(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_explore_marks_age_indicators_as_estimates_below_the_municipality(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path)
+    options = at.selectbox(key="explore_indicator").options
+    assert not any("geschat" in o for o in options)  # municipalities: ages measured
+    at.selectbox(key="explore_level").set_value("neighbourhood").run()
+    options = at.selectbox(key="explore_indicator").options
+    share = next(o for o in options if o.startswith("Aandeel 65+"))
+    density = next(o for o in options if o.startswith("Bevolkingsdichtheid"))
+    assert share.endswith("geschat op basis van de gemeente") and "geschat" not in density

@@ -13,9 +13,9 @@ from libpysal.weights import W, fill_diagonal
 
 from zorgzones.adjacency import ISLAND_POLICIES, UnitGraph, unit_graph
 from zorgzones.errors import Report, ValidationError
-from zorgzones.indicators import INDICATORS
+from zorgzones.indicators import INDICATORS, uses_age_bands
 from zorgzones.settings import CLUSTER_SEED, HOTSPOT_ALPHA, HOTSPOT_PERMUTATIONS
-from zorgzones.typology import need_indicators, uses_age_bands
+from zorgzones.typology import need_indicators
 from zorgzones.zones import require_projected
 
 GI_LABELS = ("hot", "cold", "ns")

@@ -511,6 +511,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
                          "au-delà de la frontière nationale sont une estimation GHS-POP (2020).",
                          "Estimate: age bands per sector follow the municipality's age structure; people across the national "
                          "border are a GHS-POP estimate (2020)."),
+    "estimated_below_municipality": ("geschat op basis van de gemeente", "estimé à partir de la commune",
+                                     "estimated from the municipality"),
     "mode_words_car": ("met de auto", "en voiture", "by car"),
     "mode_words_walk": ("te voet", "à pied", "on foot"),
     "mode_words_bike": ("met de fiets", "à vélo", "by bike"),

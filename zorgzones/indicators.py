@@ -9,7 +9,7 @@ import pandas as pd
 
 from zorgzones.errors import ValidationError
 from zorgzones.i18n import LANGUAGES, format_number, t
-from zorgzones.settings import DEFAULT_ACCESS_METHOD, service_type_defaults
+from zorgzones.settings import AGE_BANDS, DEFAULT_ACCESS_METHOD, SERVICE_TYPES, service_type_defaults
 
 #: Label of synthetic data, shown on every map and export built from the demo bundle (French exports: demo_label()).
 DEMO_LABEL = t("demo_label", "nl")
@@ -228,3 +228,19 @@ def source_list(bundle, layers: list[str] | None = None) -> list[str]:
         if wanted is None or source.get("id") in wanted:
             lines.append(f"{source.get('title', source.get('id'))} - {source.get('licence', '?')} ({source.get('reference_date', '?')})")
     return lines
+
+
+_AGE_COLUMNS = {c for c, _, _ in AGE_BANDS}
+#: Service types whose target population is an age band (their supply ratio rests on estimated ages below municipalities).
+_AGE_TARGET_SERVICES = {key for key, kind in SERVICE_TYPES.items() if kind.target != "all"}
+
+
+def uses_age_bands(key: str) -> bool:
+    """Whether indicator ``key`` is computed from age bands (estimated for sub-municipal units, see ``age_estimated``);
+    False for columns that are not in the catalogue (values given by the caller)."""
+    indicator = INDICATORS.get(key)
+    if indicator is None:
+        return False
+    if indicator.measure == "supply_per_1000":
+        return indicator.service_type in _AGE_TARGET_SERVICES
+    return bool({indicator.numerator, indicator.denominator} & _AGE_COLUMNS)

@@ -17,26 +17,12 @@ from threadpoolctl import threadpool_limits
 
 from zorgzones.analysis_access import unit_access
 from zorgzones.errors import Report, ValidationError
-from zorgzones.indicators import INDICATORS, indicator_keys, indicator_values
-from zorgzones.settings import (AGE_BANDS, CLUSTER_N_INIT, CLUSTER_SEED, CLUSTER_THREADS, GMM_N_INIT,
-                                SILHOUETTE_MAX_UNITS, TYPOLOGY_INDICATORS, TYPOLOGY_K_RANGE, TYPOLOGY_LOG_INDICATORS)
+from zorgzones.indicators import INDICATORS, indicator_keys, indicator_values, uses_age_bands
+from zorgzones.settings import (CLUSTER_N_INIT, CLUSTER_SEED, CLUSTER_THREADS, GMM_N_INIT, SILHOUETTE_MAX_UNITS,
+                                TYPOLOGY_INDICATORS, TYPOLOGY_K_RANGE, TYPOLOGY_LOG_INDICATORS)
 from zorgzones.typology_words import describe_profile
 
 METHODS = ("kmeans", "gmm", "ward")
-_AGE_COLUMNS = {c for c, _, _ in AGE_BANDS}
-#: Service types whose target population is an age band (their supply ratio rests on estimated ages below municipalities).
-_AGE_TARGET_SERVICES = {"residential_care", "local_service_centre", "childcare"}
-
-
-def uses_age_bands(key: str) -> bool:
-    """Whether indicator ``key`` is computed from age bands (estimated for sub-municipal units, see ``age_estimated``);
-    False for columns that are not in the catalogue (values given by the caller)."""
-    indicator = INDICATORS.get(key)
-    if indicator is None:
-        return False
-    if indicator.measure == "supply_per_1000":
-        return indicator.service_type in _AGE_TARGET_SERVICES
-    return bool({indicator.numerator, indicator.denominator} & _AGE_COLUMNS)
 
 
 def need_indicators(units: pd.DataFrame, *, bundle=None, indicators: tuple = TYPOLOGY_INDICATORS) -> pd.DataFrame:
