@@ -2,17 +2,20 @@
 
 The modules, by layer (imports point down; see the README's layout section)::
 
-    base        errors, settings, validation
-    data        catalog, fetch, readers, uploads, build, bundle, demo
+    base        errors, settings, validation, fileio, integrity
+    data        catalog, fetch, readers, uploads, service_templates, osm_services, sectors, population_build,
+                geographies, hospitals, build, bundle, demo, region, population, demand
     travel      travel, osm, network
     analysis    accessibility, catchment, access_summary, coverage, siting,
-                analysis, analysis_access, analysis_gaps
-    plans       zones, adjacency, plan_checks, plan_metrics, editing, partition, regionalize, planstore
-    output      i18n, indicators, classes, maps, printmap, basemap, webassets, export, export_pack, export_deck
-    shells      cli, cli_* (and the Streamlit app outside the package)
+                analysis, analysis_access, analysis_gaps, typology, typology_words, hotspots, cluster_zones
+    plans       zones, plan_inputs, adjacency, plan_checks, plan_metrics, reference, editing, partition,
+                regionalize, planstore
+    output      i18n, indicators, classes, maplabels, maps, cluster_layers, printmap, basemap, webassets, trends,
+                export, pack_content, export_pack, export_deck, pack
+    shells      cli, cli_parser, cli_common, cli_* (and the Streamlit app outside the package)
 
-``zorgzones.analysis_access`` and the other modules load on first use (``import zorgzones`` stays light, so
-the command line starts fast).
+Every module loads on first use (``zorgzones.analysis_access``), so ``import zorgzones`` stays light and the
+command line starts fast.
 """
 
 from __future__ import annotations
@@ -21,16 +24,22 @@ import importlib
 
 __version__ = "0.1.0"
 
-#: Every public module, loaded on first attribute access (PEP 562).
-MODULES = (
-    "errors", "settings", "validation",
-    "catalog", "fetch", "readers", "uploads", "build", "bundle", "demo",
-    "travel", "osm", "network",
-    "accessibility", "catchment", "access_summary", "coverage", "siting", "analysis", "analysis_access", "analysis_gaps",
-    "zones", "adjacency", "plan_checks", "plan_metrics", "editing", "partition", "regionalize", "planstore",
-    "i18n", "indicators", "classes", "maps", "printmap", "basemap", "webassets", "export", "export_pack", "export_deck",
-    "cli",
-)
+#: Every module of the package by layer, loaded on first attribute access (PEP 562).
+LAYERS = {
+    "base": ("errors", "settings", "validation", "fileio", "integrity"),
+    "data": ("catalog", "fetch", "readers", "uploads", "service_templates", "osm_services", "sectors", "population_build",
+             "geographies", "hospitals", "build", "bundle", "demo", "region", "population", "demand"),
+    "travel": ("travel", "osm", "network"),
+    "analysis": ("accessibility", "catchment", "access_summary", "coverage", "siting", "analysis", "analysis_access",
+                 "analysis_gaps", "typology", "typology_words", "hotspots", "cluster_zones"),
+    "plans": ("zones", "plan_inputs", "adjacency", "plan_checks", "plan_metrics", "reference", "editing", "partition",
+              "regionalize", "planstore"),
+    "output": ("i18n", "indicators", "classes", "maplabels", "maps", "cluster_layers", "printmap", "basemap", "webassets",
+               "trends", "export", "pack_content", "export_pack", "export_deck", "pack"),
+    "shells": ("cli", "cli_parser", "cli_common", "cli_data", "cli_access", "cli_coverage", "cli_plan", "cli_export",
+               "cli_population", "cli_cluster"),
+}
+MODULES = tuple(name for names in LAYERS.values() for name in names)
 __all__ = ["__version__", *MODULES]
 
 

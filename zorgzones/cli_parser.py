@@ -1,4 +1,4 @@
-"""The command-line parser: every command and option, light enough for ``zorgzones --help``.
+"""The command-line parser: every command and option, light enough for ``--help``.
 
 Each command names its handler as ``module:function`` (:class:`~zorgzones.cli_common.Handler`), imported
 only when that command runs, so the help and the option checks load no analysis code."""
