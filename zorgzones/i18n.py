@@ -457,6 +457,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "short_informal_care_ratio": ("Mantel-\nzorg-\nratio", "Ratio\naidants", "Care\nratio"),
     "short_pharmacies_per_10000": ("Apo-\ntheken\n/10.000", "Phar-\nmacies\n/10\u202f000", "Phar-\nmacies\n/10,000"),
     "short_hospital_beds_per_1000": ("Bedden\n/1.000", "Lits\n/1\u202f000", "Beds\n/1,000"),
+    "short_general_beds_per_1000": ("Alg. bedden\n/1.000", "Lits gén.\n/1\u202f000", "General beds\n/1,000"),
     # app map frame
     "map_loading": ("Kaart laden...", "Chargement de la carte...", "Loading the map..."),
     # service subtypes and reference geographies

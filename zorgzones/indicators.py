@@ -131,7 +131,7 @@ _STORED_FRACTIONS = {"share_0_14", "share_65plus", "share_80plus"}
 
 #: Key figures of a zone in packs and tables (order of rows).
 KEY_FIGURES = ("pop_total", "density_per_km2", "share_65plus", "share_80plus", "informal_care_ratio",
-               "pharmacies_per_10000", "hospital_beds_per_1000", "area_km2")
+               "pharmacies_per_10000", "general_beds_per_1000", "psychiatric_beds_per_1000", "area_km2")
 
 
 def get_indicator(key: str, *, scope: str = "unit") -> Indicator:

@@ -23,7 +23,7 @@ PACK_SUFFIXES = {".pdf": "pdf", ".pptx": "pptx"}
 
 #: Columns of the overview table (indicator keys) after zone number and name.
 OVERVIEW_COLUMNS = ("pop_total", "share_65plus", "share_80plus", "informal_care_ratio", "pharmacies_per_10000",
-                    "hospital_beds_per_1000")
+                    "general_beds_per_1000")
 
 
 CLASS_MODES = PACK_CLASS_MODES
