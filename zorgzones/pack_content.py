@@ -27,6 +27,8 @@ OVERVIEW_COLUMNS = ("pop_total", "share_65plus", "share_80plus", "informal_care_
 
 
 CLASS_MODES = PACK_CLASS_MODES
+#: Hospital names listed on a zone page (the rest as "and N more"), so the block stays above the page's footer.
+HOSPITAL_NAMES_SHOWN = 4
 
 
 #: Smallest text of tables in packs (points): readable on a projected slide.
@@ -249,8 +251,9 @@ def services_line(data: PackData, zone_id) -> str:
     hospitals = data.services[data.services["service_type"] == "hospital"] if "service_type" in data.services else data.services.iloc[:0]
     inside = hospitals.iloc[hospitals.sindex.query(zone, predicate="contains")] if len(hospitals) else hospitals
     names = sorted({str(n) for n in inside.get("name", [])})
-    text = t("services_line", lang, list=", ".join(parts))
+    text = pm.wrap(t("services_line", lang, list=", ".join(parts)), 64)  # more service types: wrapped, never cut
     if names:
-        more = (" " + t("and_more", lang, n=len(names) - 6)) if len(names) > 6 else ""
-        text += "\n" + pm.wrap(t("hospitals_in_zone", lang, list="; ".join(names[:6])) + more, 64)
+        shown = HOSPITAL_NAMES_SHOWN
+        more = (" " + t("and_more", lang, n=len(names) - shown)) if len(names) > shown else ""
+        text += "\n" + pm.wrap(t("hospitals_in_zone", lang, list="; ".join(names[:shown])) + more, 64)
     return text
