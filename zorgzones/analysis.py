@@ -28,7 +28,7 @@ from .zones import Plan
 Progress = Callable[[str], None]
 
 
-def _quiet(_: str) -> None:
+def no_progress(_: str) -> None:
     """Default progress callback: say nothing."""
 
 
@@ -101,7 +101,7 @@ def build_demand(bundle, *, level: str, target: str, model: str | None = None, r
         if settings.TARGET_PRESETS.get(target) != {"pop_total": 1.0}:
             raise ValidationError("demand", [f"target {target!r}: a population raster holds only total population; "
                                              "use target 'all' or a unit level"])
-        cells = raster_demand_points(_bundle_file(bundle, raster or "ghs_pop_100m_westflanders", "--raster"))
+        cells = raster_demand_points(bundle_file(bundle, raster or "ghs_pop_100m_westflanders", "--raster"))
         joined = gpd.sjoin(cells[["geometry"]], units[["geometry"]].rename_axis("_unit"), how="left", predicate="within")
         cell_unit = joined.loc[~joined.index.duplicated(), "_unit"]
         keep = cell_unit.notna().to_numpy()
@@ -152,7 +152,7 @@ def ratio_supply(demand: Demand, services: Services) -> pd.Series:
     return services.supply[services.inside.reindex(services.supply.index).to_numpy()]
 
 
-def _bundle_file(bundle, value: str, what: str) -> Path:
+def bundle_file(bundle, value: str, what: str) -> Path:
     """A file path given directly or as a key of the bundle's paths."""
     path = Path(value)
     if path.suffix and path.is_file():
@@ -232,7 +232,7 @@ def unit_zones(plan: Plan, units: pd.DataFrame) -> pd.Series:
     return zones.rename("zone_id")
 
 
-def _provinces(units: pd.DataFrame, provinces: tuple[str, ...]) -> pd.Series | None:
+def province_mask(units: pd.DataFrame, provinces: tuple[str, ...]) -> pd.Series | None:
     """Units of the chosen provinces (None = all); unknown province codes are refused."""
     if not provinces:
         return None
@@ -259,7 +259,7 @@ def nearest_times(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, costs: p
     return nearest
 
 
-def _records(frame: pd.DataFrame | None, n: int | None = None) -> list[dict] | None:
+def json_records(frame: pd.DataFrame | None, n: int | None = None) -> list[dict] | None:
     """JSON-ready rows (index as a column, NaN/inf as None)."""
     if frame is None:
         return None

@@ -16,14 +16,14 @@ from .analysis import (
     Demand,
     Progress,
     Services,
-    _bundle_file,
-    _provinces,
-    _quiet,
-    _records,
     build_demand,
+    bundle_file,
     e2sfca_steps,
+    json_records,
     nearest_times,
+    no_progress,
     prepare_services,
+    province_mask,
     ratio_supply,
     service_defaults,
     unit_zones,
@@ -110,13 +110,13 @@ class AccessResult:
             "level": r.level, "target": r.target, "demand_model": self.demand.model, "year": self.demand.year,
             "population": self.demand.population_label, "points": int(self.demand.inside.sum()),
             "points_outside": int((~self.demand.inside).sum()),
-            "pairs": self.pairs, "region": _records(self.region.to_frame().T)[0],
-            "selection": _records(self.selection.to_frame().T)[0] if self.selection is not None else None,
+            "pairs": self.pairs, "region": json_records(self.region.to_frame().T)[0],
+            "selection": json_records(self.selection.to_frame().T)[0] if self.selection is not None else None,
             "provinces": list(r.provinces), "notes": list(self.notes),
         }
         if self.by_zone is not None:
             out["plan"] = self.plan.name
-            out["zones"] = _records(self.by_zone)
+            out["zones"] = json_records(self.by_zone)
         return out
 
 
@@ -125,7 +125,7 @@ def _costs(request: AccessRequest, bundle, demand: Demand, services: Services, n
     reach = request.reach_minutes
     if request.engine == "straight":
         return demand, straight_line_costs(demand.points, services.points, mode=request.mode, max_minutes=reach)
-    network = RoadNetwork.from_osm(_bundle_file(bundle, request.osm, "--osm"), mode=request.mode)
+    network = RoadNetwork.from_osm(bundle_file(bundle, request.osm, "--osm"), mode=request.mode)
     costs = network_costs(network, demand.points, services.points, max_minutes=reach)
     covered = (network.snap(demand.points)["node"] >= 0).to_numpy()
     if not covered.all():
@@ -149,7 +149,7 @@ def supply_ratio(request: AccessRequest, costs: pd.DataFrame, demand: Demand, se
 
 
 def run_access(bundle, request: AccessRequest, *, plan: Plan | None = None, services: gpd.GeoDataFrame | None = None,
-               progress: Progress = _quiet) -> AccessResult:
+               progress: Progress = no_progress) -> AccessResult:
     """Nearest service and (unless method "nearest") catchment supply per 1,000 of the target population."""
     request = request.resolved()
     notes: list[str] = []
@@ -157,7 +157,7 @@ def run_access(bundle, request: AccessRequest, *, plan: Plan | None = None, serv
     notes += prepared.notes
     demand = build_demand(bundle, level=request.level, target=request.target, model=request.demand_model, raster=request.raster,
                           year=request.year)
-    selected = _provinces(demand.units, request.provinces)
+    selected = province_mask(demand.units, request.provinces)
     zones = unit_zones(plan, demand.units) if plan is not None else None
     progress("demand")
     demand, costs = _costs(request, bundle, demand, prepared, notes)

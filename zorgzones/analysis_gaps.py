@@ -15,12 +15,12 @@ from .analysis import (
     Demand,
     Progress,
     Services,
-    _provinces,
-    _quiet,
-    _records,
     build_demand,
+    json_records,
     nearest_times,
+    no_progress,
     prepare_services,
+    province_mask,
     ratio_supply,
     service_defaults,
     unit_zones,
@@ -117,8 +117,8 @@ class GapsResult:
             "units_mostly_beyond": int((units["share_beyond"].fillna(0.0) >= settings.GAP_AREA_MIN_SHARE).sum()),
             "pop_overlap": float(units["pop_overlap"].sum()),
             "min_services": r.min_services, "gap_areas": len(self.areas), "notes": list(self.notes),
-            "top_gaps": _records(self.ranked_gaps[["rank", "name", "target_pop", "pop_beyond", "share_beyond", "nearest_cost"]], TOP_N),
-            "top_overlaps": _records(self.ranked_overlaps[["rank", "name", "pop_overlap", "services_within"]], TOP_N),
+            "top_gaps": json_records(self.ranked_gaps[["rank", "name", "target_pop", "pop_beyond", "share_beyond", "nearest_cost"]], TOP_N),
+            "top_overlaps": json_records(self.ranked_overlaps[["rank", "name", "pop_overlap", "services_within"]], TOP_N),
         }
         if r.norm_per_1000 is not None:
             out.update(norm_per_1000=r.norm_per_1000, units_below_norm=int(units["below_norm"].sum()),
@@ -134,8 +134,8 @@ class GapsResult:
             }
         if self.by_zone is not None:
             out["plan"] = self.plan.name
-            out["zones"] = _records(self.by_zone.sort_values("pop_beyond", ascending=False))
-            out["benchmark"] = _records(self.benchmark)
+            out["zones"] = json_records(self.by_zone.sort_values("pop_beyond", ascending=False))
+            out["benchmark"] = json_records(self.benchmark)
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -176,7 +176,7 @@ def points_to_units(per_point: pd.DataFrame, point_unit: pd.Series, *, min_servi
 
 
 def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services: gpd.GeoDataFrame | None = None,
-             progress: Progress = _quiet) -> GapsResult:
+             progress: Progress = no_progress) -> GapsResult:
     """People beyond T of every service, duplicated coverage, supply within T per 1,000, capacity-limited
     coverage (when the type has a planning rule or one is given), per unit and per zone of ``plan``."""
     request = request.resolved()
@@ -184,7 +184,7 @@ def run_gaps(bundle, request: GapsRequest, *, plan: Plan | None = None, services
     prepared = prepare_services(bundle, request.service_type, services=services, include_inactive=request.include_inactive)
     notes += prepared.notes
     demand = build_demand(bundle, level=request.level, target=request.target, model=request.demand_model, year=request.year)
-    selected = _provinces(demand.units, request.provinces)
+    selected = province_mask(demand.units, request.provinces)
     zones = unit_zones(plan, demand.units) if plan is not None else None
     progress("demand")
     T = request.max_minutes
@@ -293,7 +293,7 @@ class SiteResult:
                "notes": list(self.notes)}
         if self.result is not None:
             out.update(self.result.to_dict())
-        out["site_table"] = _records(self.sites[["pick", "name", "x", "y"]]) if len(self.sites) else []
+        out["site_table"] = json_records(self.sites[["pick", "name", "x", "y"]]) if len(self.sites) else []
         return out
 
 
@@ -316,7 +316,7 @@ def unit_candidates(demand: Demand, weights: pd.Series) -> gpd.GeoDataFrame:
 
 
 def run_site(bundle, request: SiteRequest, *, gaps: GapsResult | None = None, services: gpd.GeoDataFrame | None = None,
-             candidates: gpd.GeoDataFrame | None = None, progress: Progress = _quiet) -> SiteResult:
+             candidates: gpd.GeoDataFrame | None = None, progress: Progress = no_progress) -> SiteResult:
     """Maximal covering or p-median for ``p`` new sites, existing services kept; ``gaps`` (same request) is reused."""
     request = request.checked()
     if candidates is not None:
