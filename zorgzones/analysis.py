@@ -20,6 +20,7 @@ from . import settings
 from .access_summary import service_supply, target_population
 from .accessibility import nearest_service
 from .errors import ValidationError
+from .validation import check_services_in_region
 from .demand import demand_points, has_sector_demand
 from .population import POPULATION_COLUMNS, units_for_year
 from .travel import raster_demand_points, straight_line_costs
@@ -183,8 +184,8 @@ def prepare_services(bundle, service_type: str, *, services: gpd.GeoDataFrame | 
 
     ``services`` (e.g. a user's file) replaces the bundle's. Services without coordinates are left out;
     services more than settings.BORDER_BUFFER_M outside the region are kept (they count only where in
-    reach) and noted; a set with no service in or near the region is refused (swapped coordinates, wrong
-    CRS), never analysed as "everybody is beyond reach".
+    reach) and noted; a set with no service in or near the region is refused by
+    :func:`zorgzones.validation.check_services_in_region` (swapped coordinates, wrong CRS).
     """
     notes: list[str] = []
     frame = bundle.services(service_type) if services is None else services
@@ -197,14 +198,15 @@ def prepare_services(bundle, service_type: str, *, services: gpd.GeoDataFrame | 
     if missing.any():
         notes.append(f"{int(missing.sum())} {service_type} service(s) without coordinates were left out")
         frame, supply = frame[~missing], supply[~missing]
-    region = bundle.boundaries("region").union_all()
-    near = frame.geometry.intersects(region.buffer(settings.BORDER_BUFFER_M)).to_numpy()
-    if not len(frame) or not near.any():
+    if not len(frame):
         what = "active " if not include_inactive else ""
         raise ValidationError(f"{service_type} services", [
-            f"no {what}{service_type} service with capacity > 0 lies in the region or within "
-            f"{settings.BORDER_BUFFER_M / 1000:g} km of it ({len(frame)} given). Check the coordinates (x/y or lon/lat "
-            "swapped?), the CRS of the file and the service type"])
+            f"no {what}{service_type} service with capacity > 0 and coordinates; check the service type and the file"])
+    region = bundle.boundaries("region").union_all()
+    unusable = check_services_in_region(frame, region, name=f"{service_type} services")
+    if unusable:  # e.g. swapped coordinates or a wrong CRS: refused, never "everybody is beyond reach"
+        raise ValidationError(f"{service_type} services", unusable)
+    near = frame.geometry.intersects(region.buffer(settings.BORDER_BUFFER_M)).to_numpy()
     if not near.all():
         notes.append(f"{int((~near).sum())} {service_type} service(s) lie more than {settings.BORDER_BUFFER_M / 1000:g} km "
                      "outside the region (kept: they count only where in reach)")
@@ -217,12 +219,12 @@ def prepare_services(bundle, service_type: str, *, services: gpd.GeoDataFrame | 
 
 def unit_zones(plan: Plan, units: pd.DataFrame) -> pd.Series:
     """Zone of every unit of ``units`` under ``plan``: directly, or through the municipality of finer units."""
-    if plan.level in (units["level"].iloc[0] if "level" in units.columns and len(units) else None, "mixed"):
+    level = str(units["level"].iloc[0]) if "level" in units.columns and len(units) else "?"
+    if plan.level in (level, "mixed"):
         zones = plan.assignment.reindex(units.index)
     elif plan.level == "municipality" and "municipality_id" in units.columns:
         zones = pd.Series(plan.assignment.reindex(units["municipality_id"]).to_numpy(), index=units.index)
     else:
-        level = units["level"].iloc[0] if "level" in units.columns and len(units) else "?"
         raise ValidationError(f"plan {plan.name!r}", [
             f"the plan is made of {plan.level} units and cannot summarise {level} units; use --level {plan.level} "
             "(or a finer level for a municipality plan)"])
@@ -268,6 +270,3 @@ def json_records(frame: pd.DataFrame | None, n: int | None = None) -> list[dict]
     clean = clean.replace([np.inf, -np.inf], np.nan).astype(object)
     return clean.where(clean.notna(), None).to_dict(orient="records")
 
-
-def _number(value) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
