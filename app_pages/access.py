@@ -12,22 +12,11 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import t
 from zorgzones import settings
-from zorgzones.analysis import e2sfca_steps
+from zorgzones.analysis import e2sfca_steps, parse_steps
 from zorgzones.analysis_access import AccessRequest, run_access
 from zorgzones.analysis_gaps import GapsRequest, SiteRequest, run_gaps, run_site
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
-
-
-def parse_steps(text: str) -> dict:
-    """``"10:1, 20:0.68"`` -> ``{10.0: 1.0, 20.0: 0.68}``; a ValueError names the bad part."""
-    steps = {}
-    for part in [p for p in text.replace(";", ",").split(",") if p.strip()]:
-        bound, _, weight = part.partition(":")
-        steps[float(bound)] = float(weight)
-    if not steps:
-        raise ValueError(text)
-    return steps
 
 
 def analyse(level: str, kind: str, mode: str, method: str, minutes: float, steps: dict | None, per_capacity: float, plan):

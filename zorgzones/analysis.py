@@ -19,7 +19,7 @@ import pandas as pd
 from . import settings
 from .access_summary import service_supply, target_population
 from .accessibility import nearest_service
-from .errors import ValidationError
+from .errors import Report, ValidationError
 from .validation import check_services_in_region
 from .demand import demand_points, has_sector_demand
 from .population import POPULATION_COLUMNS, units_for_year
@@ -78,6 +78,25 @@ def service_defaults(service_type: str, *, max_minutes, mode, target, report) ->
     if target not in settings.TARGET_PRESETS:
         report.problem(f"target {target!r} is unknown; expected one of {sorted(settings.TARGET_PRESETS)}")
     return T, mode, target
+
+
+def parse_steps(text: str | None) -> dict[float, float] | None:
+    """E2SFCA steps typed by a person: ``"10:1, 20:0.68"`` -> {10.0: 1.0, 20.0: 0.68} (None for None); every
+    malformed part listed in one ValidationError."""
+    if text is None:
+        return None
+    report = Report("E2SFCA steps")
+    steps = {}
+    for part in [p for p in text.replace(";", ",").split(",") if p.strip()]:
+        try:
+            bound, weight = part.split(":")
+            steps[float(bound)] = float(weight)
+        except ValueError:
+            report.problem(f"steps: {part.strip()!r} is not bound:weight (e.g. 10:1,20:0.68,30:0.22)")
+    if not steps and report.ok:
+        report.problem(f"steps {text!r} hold no step; expected bound:weight,... (e.g. 10:1,20:0.68,30:0.22)")
+    report.raise_if_problems()
+    return steps
 
 
 def e2sfca_steps(max_minutes: float) -> dict[float, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from .analysis import parse_steps
 from .analysis_access import AccessRequest, run_access
 from .region import load_bundle
 from .cli_common import check_out, print_json, progress_bar
@@ -11,24 +12,6 @@ from .export import write_tables
 from .zones import load_plan
 
 OUTPUT_SUFFIXES = (".csv", ".gpkg", ".xlsx")
-
-
-def parse_steps(text: str | None) -> dict[float, float] | None:
-    """``"10:1,20:0.68"`` -> {10.0: 1.0, 20.0: 0.68}; every malformed part listed."""
-    if text is None:
-        return None
-    report = Report("access options")
-    steps = {}
-    for part in [p for p in text.replace(";", ",").split(",") if p.strip()]:
-        try:
-            bound, weight = part.split(":")
-            steps[float(bound)] = float(weight)
-        except ValueError:
-            report.problem(f"--steps: {part!r} is not bound:weight (e.g. 10:1,20:0.68,30:0.22)")
-    if not steps and report.ok:
-        report.problem(f"--steps {text!r} holds no step; expected bound:weight,... (e.g. 10:1,20:0.68,30:0.22)")
-    report.raise_if_problems()
-    return steps
 
 
 def option_problems(args) -> list[str]:
