@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 from .analysis import parse_steps
 from .analysis_access import AccessRequest, run_access
-from .region import load_bundle
-from .cli_common import check_out, print_json, progress_bar
-from .errors import Report, ValidationError
+from .cli_common import check_out, collect, print_json, progress_bar
+from .errors import Report
 from .export import write_tables
+from .region import load_bundle
 from .zones import load_plan
 
 OUTPUT_SUFFIXES = (".csv", ".gpkg", ".xlsx")
@@ -18,20 +17,14 @@ def option_problems(args) -> list[str]:
     """Problems between options, listed by ``cli.main`` with the range problems before any work."""
     report = Report("access options")
     check_out(report, args.out, OUTPUT_SUFFIXES)
+    collect(report, parse_steps, args.steps)  # --steps listed with every other bad option
     return report.problems
 
 
 def request_from_args(args) -> AccessRequest:
-    """The analysis request of the command line; option problems listed at once."""
-    report = Report("access options")
-    try:
-        steps = parse_steps(args.steps)
-    except ValidationError as exc:
-        report.problems.extend(exc.problems)
-        steps = None
-    report.raise_if_problems()
+    """The analysis request of the command line (its options were checked by :func:`option_problems`)."""
     request = AccessRequest(service_type=args.service_type, level=args.level, method=args.method, mode=args.mode,
-                            max_minutes=args.max_minutes, steps=steps, sigma_minutes=args.sigma,
+                            max_minutes=args.max_minutes, steps=parse_steps(args.steps), sigma_minutes=args.sigma,
                             target=args.target, engine=args.engine, osm=args.osm, raster=args.raster,
                             include_inactive=args.include_inactive, provinces=tuple(args.province or ()),
                             demand_model=args.demand, year=args.year)
