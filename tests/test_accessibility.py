@@ -448,6 +448,31 @@ def test_random_tables_match_oracle_property():
     check()
 
 
+def test_row_order_id_types_and_unknown_ids_do_not_change_the_answer():
+    """The one-call path reads origins as runs of rows: any row order, integer or categorical ids, and ids missing
+    from the indexes give the oracle's numbers; a pair repeated in two separate runs is still refused."""
+    rng = np.random.default_rng(7)
+    pairs = [(o, d) for o in range(40) for d in range(12) if rng.random() < 0.4]
+    costs = pd.DataFrame(pairs, columns=["origin_id", "dest_id"]).assign(cost=rng.uniform(0, 30, len(pairs)))
+    costs = pd.concat([costs, pd.DataFrame({"origin_id": [99, 3], "dest_id": [2, 77], "cost": [1.0, 1.0]})])  # unknown ids
+    demand = pd.Series(rng.integers(0, 500, 40).astype(float), index=pd.Index(range(40)))
+    supply = pd.Series(rng.integers(0, 4, 12).astype(float), index=pd.Index(range(12)))
+    known = costs[costs["origin_id"].isin(demand.index) & costs["dest_id"].isin(supply.index)]
+    want_2 = oracle_fca(known, demand, supply, lambda c: 1.0 if c <= 12 else 0.0)
+    want_e = oracle_fca(known, demand, supply, step(STEPS))
+    shuffled = costs.sample(frac=1.0, random_state=3)
+    categorical = shuffled.astype({"origin_id": "category", "dest_id": "category"})
+    for table, index_type in ((costs, int), (shuffled, int), (categorical, int), (shuffled.astype({"origin_id": str, "dest_id": str}), str)):
+        d, s = demand.rename(index=index_type), supply.rename(index=index_type)
+        np.testing.assert_allclose(two_step_fca(table, d, s, max_cost=12), want_2, rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(enhanced_two_step_fca(table, d, s, steps=STEPS), want_e, rtol=1e-12, equal_nan=True)
+    apart = pd.concat([costs.iloc[:3], costs.iloc[[40]], costs.iloc[:1]])  # the first pair again, after another origin
+    assert apart["origin_id"].iloc[-1] != apart["origin_id"].iloc[-2]
+    for table in (apart, apart.astype({"origin_id": "category", "dest_id": "category"})):
+        with pytest.raises(ValidationError, match="1 duplicated"):
+            two_step_fca(table, demand, supply, max_cost=12)
+
+
 def test_cli_access_province_keeps_regional_catchments(tmp_path, capsys):
     code, whole, _ = run_cli(["access", "--data-dir", str(tmp_path), "--demo", "--method", "2sfca", "--json"], capsys)
     province = "91000"  # a province of the seeded demo region

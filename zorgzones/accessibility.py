@@ -7,6 +7,7 @@ Geometry-free accessibility measures on a cost table: nearest service, populatio
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,17 +43,22 @@ def validate_cost_table(costs: pd.DataFrame, *, name: str = "costs") -> Report:
         report.problem(f"{name}: column cost has dtype {cost.dtype}; expected numbers (minutes)")
         return report
     values = cost.to_numpy(dtype=float, na_value=np.nan)
-    n_missing = int(np.isnan(values).sum())
-    if n_missing:
-        report.problem(f"{name}: {n_missing} row(s) have a missing cost; drop unreachable pairs instead of leaving them empty")
-    n_negative = int((values < 0).sum())
-    if n_negative:
-        report.problem(f"{name}: {n_negative} row(s) have a negative cost (minimum {np.nanmin(values):g}); costs must be >= 0")
-    n_inf = int(np.isinf(values).sum())
-    if n_inf:
-        report.problem(f"{name}: {n_inf} row(s) have an infinite cost; drop unreachable pairs instead")
+    if not (np.isfinite(values).all() and (values >= 0).all()):  # counted only when something is wrong
+        n_missing = int(np.isnan(values).sum())
+        if n_missing:
+            report.problem(f"{name}: {n_missing} row(s) have a missing cost; drop unreachable pairs instead of leaving them empty")
+        n_negative = int((values < 0).sum())
+        if n_negative:
+            report.problem(f"{name}: {n_negative} row(s) have a negative cost (minimum {np.nanmin(values):g}); costs must be >= 0")
+        n_inf = int(np.isinf(values).sum())
+        if n_inf:
+            report.problem(f"{name}: {n_inf} row(s) have an infinite cost; drop unreachable pairs instead")
     for column in ("origin_id", "dest_id"):
-        n_ids = int(costs[column].isna().sum())
+        ids = costs[column]
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            n_ids = int((ids.cat.codes.to_numpy() < 0).sum())
+        else:  # a numpy integer column cannot hold a missing id (a nullable Int64 one can)
+            n_ids = 0 if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu" else int(ids.isna().sum())
         if n_ids:
             report.problem(f"{name}: {n_ids} row(s) have a missing {column}")
     return report
@@ -97,17 +103,25 @@ def _check_steps(steps, report: Report) -> None:
 # --------------------------------------------------------------------------- prepared catchment
 
 
-def _fca(o, d, pair_weight, demand, supply, n_o: int, n_d: int) -> np.ndarray:
-    """Floating-catchment ratio by ``np.bincount`` over pairs (the one-call path; ``pair_weight`` None = all 1)."""
-    wd = demand[o] if pair_weight is None else demand[o] * pair_weight
+def _fca(pairs: CodedPairs, pair_weight, demand, supply, n_o: int, n_d: int) -> np.ndarray:
+    """Floating-catchment ratio of the one-call path (``pair_weight`` None = all 1): people reached per service by
+    ``np.bincount`` over pairs, each origin's sum over its runs of pairs by ``np.add.reduceat``."""
+    o, start, d = pairs.origin, pairs.start, pairs.dest
+    wd = np.repeat(demand[o], pairs.lengths())
+    if pair_weight is not None:
+        wd *= pair_weight
     pop_reached = np.bincount(d, weights=wd, minlength=n_d).astype(np.float64, copy=False)  # empty input -> ints
     ratio = np.zeros(n_d)
     np.divide(supply, pop_reached, out=ratio, where=pop_reached > 0)
+    if not len(d):
+        return np.zeros(n_o)
     wr = ratio[d] if pair_weight is None else ratio[d] * pair_weight
-    result = np.bincount(o, weights=wr, minlength=n_o).astype(np.float64, copy=False)
+    result = np.bincount(o, weights=np.add.reduceat(wr, start), minlength=n_o).astype(np.float64, copy=False)
     orphan = (pop_reached <= 0) & (supply > 0)
     if orphan.any():
-        result[np.bincount(o, weights=orphan[d], minlength=n_o) > 0] = np.nan
+        hit = orphan[d]  # services in reach whose whole catchment has no people
+        if hit.any():
+            result[o[np.logical_or.reduceat(hit, start)]] = np.nan
     return result
 
 
@@ -160,8 +174,8 @@ class Catchment:
     @classmethod
     def from_costs(cls, costs: pd.DataFrame, demand_index: pd.Index, supply_index: pd.Index, *, validate: bool = True) -> Catchment:
         """Code ``costs`` against ``demand_index`` (origins) and ``supply_index`` (destinations)."""
-        origin, dest, cost = _coded_pairs(costs, demand_index, supply_index, validate=validate)
-        return cls(demand_index, supply_index, origin, dest, cost)
+        pairs = coded_pairs(costs, demand_index, supply_index, validate=validate)
+        return cls(demand_index, supply_index, pairs.origin_per_row(), pairs.dest, pairs.cost)
 
     def _aligned(self, values, index: pd.Index, name: str) -> np.ndarray:
         if isinstance(values, pd.Series):
@@ -224,10 +238,54 @@ class Catchment:
         return self._compute(("gravity", bound, float(scale), float(alpha), float(min_cost)), weights, demand, supply)
 
 
-def _coded_pairs(
-    costs: pd.DataFrame, demand_index: pd.Index, supply_index: pd.Index, *, validate: bool, table_checked: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Integer positions of each cost row's origin and destination (rows with unknown ids dropped) and the costs."""
+class CodedPairs(NamedTuple):
+    """Cost rows coded against the demand and supply indexes, rows of unknown ids dropped: the rows come in runs of
+    one origin each (the travel adapters write every origin's pairs together, so usually one run per origin)."""
+
+    origin: np.ndarray  # position in the demand index of each run's origin
+    start: np.ndarray  # first row of each run
+    dest: np.ndarray  # position in the supply index of each row's destination
+    cost: np.ndarray
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.start, append=len(self.dest))
+
+    def origin_per_row(self) -> np.ndarray:
+        return np.repeat(self.origin, self.lengths())
+
+    def take(self, keep: np.ndarray) -> CodedPairs:
+        """The rows where ``keep`` is true, in runs again."""
+        origin = self.origin_per_row()[keep]
+        start = _run_starts(origin)
+        return CodedPairs(origin[start], start, self.dest[keep], self.cost[keep])
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """First position of each run of equal values."""
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    return np.concatenate([[0], np.flatnonzero(values[1:] != values[:-1]) + 1])
+
+
+def _origin_runs(ids: pd.Series, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of equal ``ids``: each run's position in ``index`` (-1 when absent) and its first row; each run looked up once."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # the travel adapters' ids
+        key, lookup = ids.cat.codes.to_numpy(), np.append(index.get_indexer(ids.cat.categories), -1)
+    elif isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu":
+        key, lookup = ids.to_numpy(), None
+    else:
+        key, uniques = pd.factorize(ids, use_na_sentinel=True)
+        lookup = np.append(index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.intp), -1)
+    start = _run_starts(key)
+    run_key = key[start]
+    origin = index.get_indexer(run_key) if lookup is None else lookup[run_key]  # key -1 (missing) picks the appended -1
+    return origin.astype(np.intp, copy=False), start
+
+
+def coded_pairs(costs: pd.DataFrame, demand_index: pd.Index, supply_index: pd.Index, *, validate: bool,
+                table_checked: bool = False) -> CodedPairs:
+    """``costs`` coded against ``demand_index`` (origins) and ``supply_index`` (destinations), rows of unknown ids
+    dropped; ``validate`` also checks the table (unless ``table_checked``), the indexes and duplicated pairs."""
     if validate:
         report = Report("costs table") if table_checked else validate_cost_table(costs)
         for index, label in ((demand_index, "demand_index"), (supply_index, "supply_index")):
@@ -236,34 +294,35 @@ def _coded_pairs(
             elif index.has_duplicates:
                 report.problem(f"{label} has duplicated ids; give one row per id")
         report.raise_if_problems()
-    origin = _codes(costs["origin_id"], demand_index)
-    dest = _codes(costs["dest_id"], supply_index)
-    cost = costs["cost"].to_numpy(dtype=np.float64)
-    keep = (origin >= 0) & (dest >= 0)
-    if not keep.all():
-        origin, dest, cost = origin[keep], dest[keep], cost[keep]
-    if validate and len(origin):
-        key = origin.astype(np.int64) * max(len(supply_index), 1) + dest
-        if not (key[1:] > key[:-1]).all():  # the adapters write pairs in (origin, dest) order: no sort needed
-            key = np.sort(key)
-        n_dup = int((key[1:] == key[:-1]).sum())
-        if n_dup:
-            raise ValidationError("costs table", [f"costs: {n_dup} duplicated (origin_id, dest_id) pair(s); keep one cost per pair"])
-    return origin, dest, cost
+    origin, start = _origin_runs(costs["origin_id"], demand_index)
+    pairs = CodedPairs(origin, start, _codes(costs["dest_id"], supply_index), costs["cost"].to_numpy(dtype=np.float64))
+    if (origin < 0).any() or (pairs.dest < 0).any():
+        pairs = pairs.take((pairs.origin_per_row() >= 0) & (pairs.dest >= 0))
+    if validate and len(pairs.dest):
+        _check_unique_pairs(pairs, len(demand_index), len(supply_index))
+    return pairs
+
+
+def _check_unique_pairs(pairs: CodedPairs, n_o: int, n_d: int) -> None:
+    """Refuse duplicated (origin, dest) pairs: cheap when each origin is one run with increasing destinations (the
+    adapters' order), else by sorting the pair keys."""
+    d = pairs.dest
+    increasing = d[1:] > d[:-1]
+    increasing[pairs.start[1:] - 1] = True  # a run boundary may step down
+    if increasing.all() and (np.bincount(pairs.origin, minlength=n_o) <= 1).all():
+        return
+    key = np.sort(pairs.origin_per_row().astype(np.int64) * max(n_d, 1) + d)
+    n_dup = int((key[1:] == key[:-1]).sum())
+    if n_dup:
+        raise ValidationError("costs table", [f"costs: {n_dup} duplicated (origin_id, dest_id) pair(s); keep one cost per pair"])
 
 
 def _codes(ids: pd.Series, index: pd.Index) -> np.ndarray:
-    """Positions of ``ids`` in ``index`` (-1 when absent), hashing each distinct id (or each run of equal numeric ids) once."""
-    dtype = np.int32 if len(index) < 2**31 - 1 else np.int64
+    """Positions of ``ids`` in ``index`` (-1 when absent), hashing each distinct id once."""
+    dtype = np.intp  # what np.bincount and fancy indexing use: no conversion later
     if isinstance(ids.dtype, pd.CategoricalDtype):  # the travel adapters' ids: each distinct id looked up once
         lookup = np.append(index.get_indexer(ids.cat.categories), -1).astype(dtype)
         return lookup[ids.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
-    values = ids.to_numpy() if pd.api.types.is_integer_dtype(ids.dtype) and not isinstance(ids.dtype, pd.CategoricalDtype) else None
-    if values is not None and values.dtype.kind in "iu" and len(values):
-        starts = np.concatenate([[0], np.flatnonzero(values[1:] != values[:-1]) + 1])
-        if len(starts) * 4 < len(values):  # grouped by id, as the travel adapters write them
-            lookup = index.get_indexer(values[starts]).astype(dtype)
-            return np.repeat(lookup, np.diff(np.append(starts, len(values))))
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
     lookup = index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.intp)
     return np.append(lookup, -1).astype(dtype)[codes]  # the NA sentinel -1 picks the appended -1
@@ -278,16 +337,19 @@ def _one_call(costs, demand, supply, report: Report, pair_weight) -> pd.Series:
     check_weights(demand, report, name="demand", what="(target) population")
     check_weights(supply, report, name="supply", what="capacity")
     report.raise_if_problems()
-    o, d, cost = _coded_pairs(costs, demand.index, supply.index, validate=True, table_checked=True)
-    o, d = o.astype(np.intp, copy=False), d.astype(np.intp, copy=False)  # bincount's index type: converted once
-    w = pair_weight(cost)
-    if w is not None:
-        keep = np.flatnonzero(w > 0)
-        if len(keep) < len(w):
-            o, d, w = o[keep], d[keep], w[keep]
+    pairs = coded_pairs(costs, demand.index, supply.index, validate=True, table_checked=True)
+    w = pair_weight(pairs.cost)
+    if w.dtype == bool:  # a cut-off: the rows beyond it are dropped, the others weigh 1
+        w = None if w.all() else w
+        if w is not None:
+            pairs, w = pairs.take(w), None
+    else:
+        positive = w > 0
+        if not positive.all():
+            pairs, w = pairs.take(positive), w[positive]
         if (w == 1.0).all():
             w = None
-    values = _fca(o, d, w, demand.to_numpy(dtype=np.float64), supply.to_numpy(dtype=np.float64), len(demand), len(supply))
+    values = _fca(pairs, w, demand.to_numpy(dtype=np.float64), supply.to_numpy(dtype=np.float64), len(demand), len(supply))
     return pd.Series(values, index=demand.index, name="supply_per_demand")
 
 
@@ -301,7 +363,7 @@ def two_step_fca(costs: pd.DataFrame, demand: pd.Series, supply: pd.Series, *, m
     report = Report("2SFCA input")
     _check_cost_bound(max_cost, report, name="max_cost")
     bound = np.inf if max_cost is None else max_cost
-    return _one_call(costs, demand, supply, report, lambda cost: (cost <= bound).astype(np.float64))
+    return _one_call(costs, demand, supply, report, lambda cost: cost <= bound)
 
 
 def enhanced_two_step_fca(costs: pd.DataFrame, demand: pd.Series, supply: pd.Series, *, steps: Mapping[float, float]) -> pd.Series:
