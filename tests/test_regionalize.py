@@ -220,3 +220,35 @@ def test_impossible_number_of_zones_is_noted():
     units = grid()
     [(plan, _)] = generate_plans(units, min_population=8000, max_population=10_000, n_zones=2)
     assert len(plan.zone_ids) == 4 and "2 zones were asked but the band allows 4" in plan.notes
+
+
+def test_generation_band_follows_the_units_region_and_refuses_a_mix(tmp_path, capsys):
+    """Brussels units are generated for 200k-300k, Flemish ones for the design target 75k-125k; a mix must choose."""
+    from zorgzones.cli import main
+    from zorgzones.plan_metrics import generation_band
+
+    units = grid()
+    brussels, flanders = units.assign(region="brussels"), units.assign(region="flanders")
+    assert generation_band(brussels).band == (200_000, 300_000)
+    assert generation_band(flanders).band == (75_000, 125_000) and generation_band(flanders).preset == "flanders_elz_design"
+    assert generation_band(flanders, preset="brussels").band == (200_000, 300_000)
+    assert generation_band(flanders, min_population=5000, max_population=7000).band == (5000, 7000)
+    mixed = pd.concat([brussels.iloc[:18], flanders.iloc[18:]])
+    for frame in (mixed, units.drop(columns="region")):  # two regions; no region column at all
+        with pytest.raises(ValidationError, match="--band"):
+            generation_band(frame)
+    mixed.reset_index().to_file(tmp_path / "mixed.gpkg")
+    code = main(["plan", "generate", "--units", str(tmp_path / "mixed.gpkg"), "--n-zones", "999"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--band" in err and "at most 36 zones" in err  # both problems, at once
+
+
+def test_a_plan_of_one_region_compares_with_the_official_plan_restricted_to_it(tmp_path, capsys):
+    from zorgzones.cli import main
+
+    base = ["--demo", "--data-dir", str(tmp_path)]
+    assert main(["plan", "generate", "--region", "flanders", "--output", str(tmp_path / "fl.gpkg"), "--json", *base]) == 0
+    capsys.readouterr()
+    assert main(["plan", "compare", "elz", str(tmp_path / "fl.gpkg"), *base]) == 2
+    assert "only in plan 'elz'" in capsys.readouterr().err
+    assert main(["plan", "compare", "elz", str(tmp_path / "fl.gpkg"), "--region", "flanders", "--json", *base]) == 0

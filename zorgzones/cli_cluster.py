@@ -10,7 +10,7 @@ import pandas as pd
 from zorgzones.cli_common import print_json, progress_enabled
 from zorgzones.cli_plan import load_plan, load_units
 from zorgzones.errors import ValidationError
-from zorgzones.settings import (BAND_PRESETS, DEFAULT_BAND, LEVELS, TYPOLOGY_INDICATORS)
+from zorgzones.settings import LEVELS, TYPOLOGY_INDICATORS
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 PLAN_SUFFIXES = (".csv", ".xlsx", ".gpkg")
@@ -146,13 +146,12 @@ def run_hotspots(args) -> int:
     return 0
 
 
-def _band(args) -> tuple[float, float]:
-    if args.band:
-        low, high = BAND_PRESETS[args.band]
-    elif args.min_population is not None or args.max_population is not None:
-        low, high = args.min_population, args.max_population
-    else:
-        low, high = DEFAULT_BAND
+def _band(args, units) -> tuple[float, float]:
+    """The band asked for, else the band of the units' region (plan_metrics.generation_band); both bounds needed."""
+    from zorgzones.plan_metrics import generation_band
+
+    low, high = generation_band(units, min_population=args.min_population, max_population=args.max_population,
+                                preset=args.band).band
     if low is None or high is None:
         raise ValidationError("band", [f"band [{low}, {high}]: clustered zones need both a minimum and a maximum; "
                                        "give --min-population and --max-population or another --band"])
@@ -165,8 +164,8 @@ def run_zones(args) -> int:
     from zorgzones.zones import write_plan
 
     _check_out(args, PLAN_SUFFIXES)
-    low, high = _band(args)
     plan_in, level, units, bundle = _inputs(args)
+    low, high = _band(args, units)
     values = need_indicators(units, bundle=bundle, indicators=_indicators(args))
     profiles, _ = standardise(values.drop(columns="age_estimated"))
     plan, score = cluster_zones(units, profiles=profiles, min_population=low, max_population=high, respect=args.respect,

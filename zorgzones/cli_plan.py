@@ -135,6 +135,26 @@ def _band(args, plan: Plan | None, units=None):
     return choice.band
 
 
+def _generation_band(args, units) -> tuple[float | None, float | None]:
+    """The band to generate for (plan_metrics.generation_band), checked together with --n-zones: every problem at once."""
+    from zorgzones.plan_metrics import generation_band
+
+    problems, choice = [], None
+    try:
+        choice = generation_band(units, min_population=args.min_population, max_population=args.max_population, preset=args.band)
+    except ValidationError as exc:
+        problems += exc.problems
+    try:
+        check_zone_count(args.n_zones, units, *(choice.band if choice else (None, None)))
+    except ValidationError as exc:
+        problems += exc.problems
+    if problems:
+        raise ValidationError("options", problems)
+    if not getattr(args, "json", False):
+        print(choice.describe(), file=sys.stderr)
+    return choice.band
+
+
 def _restrict(plan: Plan, units) -> Plan:
     """With --region, keep only the plan's units of that region."""
     return plan.with_assignment(plan.assignment[plan.assignment.index.isin(units.index)])
@@ -304,7 +324,7 @@ def run_compare(args) -> int:
     plan_b = load_plan(args.plan_b, args, level=args.level)
     plan_a, plan_b, note = _same_level(plan_a, plan_b, args)
     units = load_units(args, args.level or plan_a.level)
-    check_plan_units(_all_units(args, units, plan_a.level), [plan_a, plan_b])
+    check_plan_units(_all_units(args, units, plan_a.level), [plan_a, plan_b], within=units.index)
     if args.region:
         plan_a, plan_b = _restrict(plan_a, units), _restrict(plan_b, units)
     low, high = _band(args, plan_a, units)
@@ -326,8 +346,7 @@ def run_generate(args) -> int:
     base = load_plan(args.base, args, level=args.level) if args.base else None
     level = args.level or (base.level if base is not None else "municipality")
     units = load_units(args, level)
-    low, high = _band(args, None)
-    check_zone_count(args.n_zones, units, low, high)
+    low, high = _generation_band(args, units)
     if progress_enabled(args):
         print(f"generating {args.alternatives} plan(s) for {len(units)} units …", file=sys.stderr)
     results = generate_plans(units, min_population=low, max_population=high, n_zones=args.n_zones, respect=args.respect,

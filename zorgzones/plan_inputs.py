@@ -57,9 +57,10 @@ def same_level(plan_a: Plan, plan_b: Plan, units_by_level: dict) -> tuple[Plan, 
                                               "with a plan of deelgemeente or neighbourhood units"])
 
 
-def check_plan_units(units, plans: list[Plan]) -> None:
-    """Every unit id of the plans must be a known unit, and two plans must assign the same units (or a
-    comparison reports units 'moved to nothing'); one ValidationError lists every problem."""
+def check_plan_units(units, plans: list[Plan], *, within=None) -> None:
+    """Every unit id of the plans must be a known unit, and two plans must assign the same units (of ``within``, the
+    units compared, when given: e.g. one region), or a comparison reports units 'moved to nothing'; one
+    ValidationError lists every problem."""
     problems = []
     for plan in plans:
         unknown = plan.assignment.index[~plan.assignment.index.isin(units.index)]
@@ -68,7 +69,7 @@ def check_plan_units(units, plans: list[Plan]) -> None:
                             f"(e.g. {', '.join(map(str, unknown[:5]))}); is it a plan of other units or another vintage?")
     pairs = []
     if len(plans) == 2:
-        a, b = (set(p.assignment.index) & set(units.index) for p in plans)
+        a, b = (set(p.assignment.index) & set(units.index if within is None else within) for p in plans)
         pairs = [(plans[0].name, sorted(a - b)), (plans[1].name, sorted(b - a))]
     for name, only in pairs:
         if only:

@@ -15,7 +15,8 @@ import pandas as pd
 import shapely
 
 from zorgzones.adjacency import UnitGraph, unit_graph
-from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND
+from zorgzones.errors import ValidationError
+from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND, GENERATION_PRESETS
 from zorgzones.zones import Plan, require_projected
 
 #: Population columns summed per zone when the units have them.
@@ -82,6 +83,24 @@ def choose_band(plan: Plan | None, *, units: pd.DataFrame | None = None, min_pop
         return BandChoice(*BAND_PRESETS["flanders_elz"], "flanders_elz",
                           f"the plan has no band and its {level} units are Flemish{also}: eerstelijnszone minimum")
     return BandChoice(*DEFAULT_BAND, "brussels", "the plan has no band and its region is unknown: default band")
+
+
+def generation_band(units: pd.DataFrame, *, min_population=None, max_population=None, preset: str | None = None) -> BandChoice:
+    """The band zones are generated for: a preset or bounds asked for, else the band of the units' region (Brussels
+    units: the zorgzone band 200k-300k; Flemish units: the eerstelijnszone design target 75k-125k). Units of both
+    regions, or of an unknown one, are refused: their zones answer to different bands, so one must be chosen."""
+    if preset is not None or min_population is not None or max_population is not None:
+        return choose_band(None, min_population=min_population, max_population=max_population, preset=preset)
+    regions = set(units["region"].dropna().astype(str)) if "region" in units.columns else set()
+    if len(regions) == 1 and next(iter(regions)) in GENERATION_PRESETS:
+        (region,) = regions
+        name = GENERATION_PRESETS[region]
+        return BandChoice(*BAND_PRESETS[name], name, f"no band given and the units are all in {region}: preset {name!r}")
+    found = ", ".join(sorted(regions)) or "unknown (no region column)"
+    raise ValidationError("band", [f"no band given and the units' regions are {found}: Brussels zones answer to "
+                                   f"200,000-300,000 and Flemish eerstelijnszones to at least 60,000 (design 75,000-125,000); "
+                                   "choose one with --band (" + ", ".join(sorted(BAND_PRESETS)) + "), "
+                                   "--min-population/--max-population, or keep one region with --region"])
 
 
 def _preset_of(low, high) -> str | None:

@@ -40,6 +40,9 @@ BAND_PRESETS = {
     "flanders_elz_design": (75_000, 125_000),
 }
 DEFAULT_BAND = BAND_PRESETS["brussels"]
+#: Band preset zones are generated for, by the region of the units (the Flemish minimum alone bounds no zone, so
+#: generation aims at the 2018 design target); units of both regions must choose a band.
+GENERATION_PRESETS = {"brussels": "brussels", "flanders": "flanders_elz_design"}
 
 #: Travel modes (straight line): speed in km/h and detour factor (network length / straight line).
 #: Car 40 km/h is a mixed urban/rural average; detours from Belgian road-network studies (about 1.2-1.35).
