@@ -17,7 +17,7 @@ from app_pages.common import state, t
 from app_pages.state import UploadCheck
 from zorgzones.errors import Report, ZorgzonesError
 from zorgzones.hospitals import hospital_classification
-from zorgzones.plan_checks import validate_plan
+from zorgzones.plan_checks import finding_text, severity_text, validate_plan
 from zorgzones.uploads import MAX_UPLOAD_BYTES, VECTOR_SUFFIXES, read_services_file, read_user_table
 from zorgzones.zones import read_plan
 
@@ -116,8 +116,9 @@ with tempfile.TemporaryDirectory() as folder:
             try:
                 plan = read_plan(path, level=level, name=Path(upload.name).stem)
                 report = validate_plan(common.units(level), plan, context=common.metric_context(level))
-                blocking = [f["message"] for f in report.findings if f["code"] in BLOCKING]
-                others = [f"[{f['severity']}] {f['message']}" for f in report.findings if f["code"] not in BLOCKING]
+                blocking = [finding_text(f, common.lang()) for f in report.findings if f["code"] in BLOCKING]
+                others = [f"[{severity_text(f['severity'], common.lang())}] {finding_text(f, common.lang())}" for f in report.findings
+                          if f["code"] not in BLOCKING]
                 checked = UploadCheck(check_key, None if blocking else plan, blocking, others + report.notes, plan.assignment.size)
             except (ZorgzonesError, ValueError) as exc:
                 checked = UploadCheck(check_key, None, list(getattr(exc, "problems", [str(exc)])), [], 0)

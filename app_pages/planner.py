@@ -154,7 +154,7 @@ def editing(editor) -> None:
     report = validate_plan(units, plan, context=editor.context)
     st.subheader(t("problems"))
     if report.findings:
-        st.dataframe(report.to_frame().rename(columns=column_label), hide_index=True, height=200, width="stretch")
+        st.dataframe(report.to_frame(lang=common.lang()).rename(columns=column_label), hide_index=True, height=200, width="stretch")
     else:
         st.success(t("no_problems"))
 

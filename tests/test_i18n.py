@@ -199,3 +199,14 @@ def test_every_page_translated(monkeypatch, tmp_path, lang):
 def test_untranslated_finds_keys_and_dutch():
     assert untranslated(["page_explore", "Verkennen", "Explorer"], "fr") == ["page_explore", "Verkennen"]
     assert untranslated(["Verkennen"], "nl") == []
+
+
+def test_finding_templates_name_the_same_values_in_every_language():
+    import string
+
+    from zorgzones.i18n import LABELS
+
+    for key, texts in LABELS.items():
+        if key.startswith("finding_"):
+            fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in texts]
+            assert len(texts) == 3 and fields[0] == fields[1] == fields[2], key

@@ -142,13 +142,27 @@ def test_band_findings():
     assert {f["code"] for f in validate_plan(units, plan).findings} == {"below_min"}
 
 
+def test_findings_in_dutch_and_french_with_the_numbers_of_the_language():
+    """The planner shows a plan's findings in the interface language; the CLI/JSON message is the English text."""
+    from zorgzones.plan_checks import finding_text
+
+    units = grid()
+    plan = plan_of({u: ("A" if i < 2 else "B") for i, u in enumerate(units.index)})  # A = 2000, B = 7000
+    below, above = validate_plan(units, plan, min_population=2500, max_population=6000).findings
+    assert below["message"] == finding_text(below, "en") == "zone A (A) has 2,000 inhabitants, 500 below the minimum 2,500"
+    assert finding_text(below, "nl") == "zone A (A) telt 2.000 inwoners, 500 onder het minimum van 2.500"
+    assert finding_text(above, "fr") == "la zone B (B) compte 7\u202f000 habitants, 1\u202f000 au-dessus du maximum de 6\u202f000"
+    frame = validate_plan(units, plan, min_population=2500, max_population=6000).to_frame(lang="nl")
+    assert frame["severity"].tolist() == ["fout", "fout"] and frame["message"].str.contains("inwoners").all()
+
+
 def test_cross_region():
     units = grid()
     units.loc[["10001", "10004"], "region"] = "brussels"
     report = validate_plan(units, columns(units), min_population=0, max_population=1e9)
     [finding] = report.findings
     assert finding["code"] == "cross_region" and finding["zone_id"] == "A" and finding["unit_ids"] == ["10007"]
-    assert "brussels: 2 unit(s), flanders: 1 unit(s)" in finding["message"]
+    assert "units: brussels: 2, flanders: 1" in finding["message"]
     assert validate_plan(units, columns(units), min_population=0, max_population=1e9, allow_cross_region=True).ok
 
 

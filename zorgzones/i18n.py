@@ -520,7 +520,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
 }
 
 
-# population over time (issue 14): (Dutch, English, French)
+# population over time (issue 14): (Dutch, French, English)
 LABELS.update({
     "trend_year": ("Jaar", "Année", "Year"),
     "trend_observed": ("waargenomen (Statbel)", "observé (Statbel)", "observed (Statbel)"),
@@ -534,6 +534,55 @@ LABELS.update({
     "trend_informal_care_ratio": ("Mantelzorgratio (50-64 per 80+)", "Ratio d'aidants proches (50-64 par 80+)", "Informal-care ratio (50-64 per 80+)"),
     "trend_growth": ("Groei t.o.v. 2022 (%)", "Croissance par rapport à 2022 (%)", "Growth vs 2022 (%)"),
 })
+
+# plan findings (plan_checks.finding_text): the English text is the message of the CLI and the JSON
+LABELS.update({
+    "severity_error": ("fout", "erreur", "error"),
+    "severity_warning": ("waarschuwing", "avertissement", "warning"),
+    "finding_below_min": ("zone {zone} ({zone_name}) telt {total} inwoners, {gap} onder het minimum van {low}",
+                          "la zone {zone} ({zone_name}) compte {total} habitants, {gap} sous le minimum de {low}",
+                          "zone {zone} ({zone_name}) has {total} inhabitants, {gap} below the minimum {low}"),
+    "finding_above_max": ("zone {zone} ({zone_name}) telt {total} inwoners, {gap} boven het maximum van {high}",
+                          "la zone {zone} ({zone_name}) compte {total} habitants, {gap} au-dessus du maximum de {high}",
+                          "zone {zone} ({zone_name}) has {total} inhabitants, {gap} above the maximum {high}"),
+    "finding_non_contiguous": ("zone {zone} ({zone_name}) bestaat uit {n_parts} losse delen: {pieces}; voeg de kleinere "
+                               "delen bij een aangrenzende zone",
+                               "la zone {zone} ({zone_name}) est en {n_parts} parties séparées : {pieces} ; rattachez les "
+                               "plus petites parties à une zone voisine",
+                               "zone {zone} ({zone_name}) is in {n_parts} separate parts: {pieces}; move the smaller parts "
+                               "to a neighbouring zone"),
+    "finding_exclave_allowed": ("zone {zone} ({zone_name}) heeft {n_parts} losliggend(e) eilanddeel/-delen, toegestaan als "
+                                "exclave: {pieces}",
+                                "la zone {zone} ({zone_name}) a {n_parts} partie(s) insulaire(s) détachée(s), admise(s) "
+                                "comme exclave : {pieces}",
+                                "zone {zone} ({zone_name}) has {n_parts} detached island part(s) allowed as exclave(s): "
+                                "{pieces}"),
+    "finding_cross_region": ("zone {zone} ({zone_name}) ligt over de gewestgrens ({regions}; eenheden: {counts}); een zone "
+                             "blijft binnen één gewest",
+                             "la zone {zone} ({zone_name}) franchit la limite régionale ({regions} ; unités : {counts}) ; "
+                             "une zone reste dans une seule région",
+                             "zone {zone} ({zone_name}) crosses the regional border ({regions}; units: {counts}); a zone "
+                             "stays within one region unless cross-region zones are allowed"),
+    "finding_oversize_alone": ("eenheid {unit} telt alleen al {pop} inwoners, boven het maximum van {high}; ze blijft een "
+                               "eigen, gemarkeerde zone",
+                               "l'unité {unit} compte à elle seule {pop} habitants, au-dessus du maximum de {high} ; elle "
+                               "reste une zone à part, signalée",
+                               "unit {unit} alone has {pop} inhabitants, above the maximum {high}; it is kept as its own "
+                               "flagged zone"),
+    "finding_oversize_shared": ("eenheid {unit} telt alleen al {pop} inwoners, boven het maximum van {high}; ze kan zone "
+                                "{zone} ({zone_name}) niet delen met andere eenheden: geef ze een eigen zone of gebruik "
+                                "fijnere eenheden (wijken)",
+                                "l'unité {unit} compte à elle seule {pop} habitants, au-dessus du maximum de {high} ; elle "
+                                "ne peut partager la zone {zone} ({zone_name}) avec d'autres unités : donnez-lui sa propre "
+                                "zone ou utilisez des unités plus fines (quartiers)",
+                                "unit {unit} alone has {pop} inhabitants, above the maximum {high}; it cannot share zone "
+                                "{zone} ({zone_name}) with other units: give it its own zone or use finer units "
+                                "(neighbourhoods)"),
+    "finding_unassigned": ("{n} eenheid/eenheden in geen enkele zone: {ids}; wijs elke eenheid aan een zone toe",
+                           "{n} unité(s) dans aucune zone : {ids} ; affectez chaque unité à une zone",
+                           "{n} unit(s) are in no zone: {ids}; assign each to a zone"),
+})
+
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The label ``key`` in ``lang`` (``nl``, ``fr`` or ``en``), formatted with ``values``; an unknown key shows itself.

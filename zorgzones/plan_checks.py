@@ -14,6 +14,7 @@ from scipy.optimize import linear_sum_assignment
 
 from zorgzones.adjacency import unit_graph
 from zorgzones.errors import ValidationError
+from zorgzones.i18n import format_number, t
 from zorgzones.plan_metrics import (MetricContext, plan_summary, region_summary, resolve_band, zone_metrics,
                                     zone_weighted_means, zones_vs_region)
 from zorgzones.zones import Plan, guess_level, require_projected
@@ -34,9 +35,15 @@ class PlanReport:
     notes: list = field(default_factory=list)
     islands: dict = field(default_factory=dict)
 
-    def add(self, code: str, message: str, *, zone_id=None, unit_ids=(), severity: str = "error") -> None:
-        self.findings.append({"code": code, "severity": severity, "zone_id": zone_id,
-                              "unit_ids": [str(u) for u in unit_ids], "message": message})
+    def add(self, code: str, message: str | None = None, *, zone_id=None, unit_ids=(), severity: str = "error",
+            template: str | None = None, params: dict | None = None) -> None:
+        """A finding; with ``template`` (an i18n key, ``finding_<...>``) the message is its English text and
+        :func:`finding_text` gives it in Dutch or French."""
+        finding = {"code": code, "severity": severity, "zone_id": zone_id, "unit_ids": [str(u) for u in unit_ids]}
+        if template is not None:
+            finding["template"], finding["params"] = template, dict(params or {})
+        finding["message"] = message if message is not None else finding_text(finding, "en")
+        self.findings.append(finding)
 
     @property
     def errors(self) -> list:
@@ -55,15 +62,34 @@ class PlanReport:
                 "island_policy": self.island_policy, "islands": self.islands, "n_findings": len(self.findings),
                 "findings": list(self.findings), "notes": list(self.notes)}
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per finding; with ``lang`` the messages and severities in that language."""
         frame = pd.DataFrame(self.findings, columns=["code", "severity", "zone_id", "unit_ids", "message"])
         frame["unit_ids"] = frame["unit_ids"].map(lambda ids: ", ".join(ids))
+        if lang is not None:
+            frame["message"] = [finding_text(f, lang) for f in self.findings]
+            frame["severity"] = [severity_text(f["severity"], lang) for f in self.findings]
         return frame
 
     def __str__(self) -> str:
         head = f"plan {self.plan_name!r}: {'valid' if self.ok else 'NOT valid'} ({len(self.findings)} finding(s); island policy {self.island_policy})"
         return "\n".join([head] + [f"  [{f['severity']}] {f['code']}: {f['message']}" for f in self.findings]
                          + [f"  note: {n}" for n in self.notes])
+
+
+def finding_text(finding: dict, lang: str) -> str:
+    """A finding's message in ``lang``: its template with numbers written for the language, else (findings about
+    unusable input) the English message."""
+    if "template" not in finding:
+        return finding["message"]
+    values = {k: format_number(v, 0, lang) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+              else v for k, v in finding["params"].items()}
+    return t(finding["template"], lang, **values)
+
+
+def severity_text(severity: str, lang: str) -> str:
+    """``error`` / ``warning`` in ``lang``."""
+    return t(f"severity_{severity}", lang)
 
 
 def _ids(values, limit: int = 15) -> str:
@@ -111,44 +137,43 @@ def validate_plan(units: gpd.GeoDataFrame, plan: Plan, *, min_population: float 
     assigned = set(assignment.index)  # built once: inside the comprehension it was rebuilt per unit (seconds for 2,730)
     missing = [u for u in units.index if u not in assigned]
     if missing:
-        report.add("unassigned", f"{len(missing)} unit(s) are in no zone: {_ids(missing)}; assign each to a zone", unit_ids=missing)
+        report.add("unassigned", template="finding_unassigned", params={"n": len(missing), "ids": _ids(missing)}, unit_ids=missing)
 
     pop = context.pop["pop_total"]
     ids = graph.unit_ids
     for zone, members in context.positions(plan).items():
         members = np.asarray(members)
-        label = f"zone {zone} ({plan.zone_name(zone)})"
+        where = {"zone": zone, "zone_name": plan.zone_name(zone)}
         parts = graph.components(members)
         if len(parts) > 1:
             detached = [p for p in parts[1:]]
             only_islands = all(set(ids[p].tolist()) <= graph.islands for p in detached)
             pieces = "; ".join(f"[{_ids(ids[p], 6)}]" for p in parts)
             if island_policy == "allow" and only_islands:
-                report.add("exclave_allowed", f"{label} has {len(parts) - 1} detached island part(s) allowed as exclave(s): {pieces}",
+                report.add("exclave_allowed", template="finding_exclave_allowed", params=where | {"n_parts": len(parts) - 1, "pieces": pieces},
                            zone_id=zone, unit_ids=ids[np.concatenate(detached)].tolist(), severity="warning")
             else:
-                report.add("non_contiguous", f"{label} is in {len(parts)} separate parts: {pieces}; move the smaller parts to a "
-                           "neighbouring zone", zone_id=zone, unit_ids=ids[np.concatenate(detached)].tolist())
+                report.add("non_contiguous", template="finding_non_contiguous", params=where | {"n_parts": len(parts), "pieces": pieces},
+                           zone_id=zone, unit_ids=ids[np.concatenate(detached)].tolist())
         regions = sorted(set(graph.region[members].tolist()))
         if len(regions) > 1 and not allow_cross_region:
             by_region = {r: ids[members[graph.region[members] == r]].tolist() for r in regions}
             minority = min(by_region, key=lambda r: len(by_region[r]))
-            report.add("cross_region", f"{label} crosses the border between {' and '.join(regions)} "
-                       f"({', '.join(f'{r}: {len(v)} unit(s)' for r, v in by_region.items())}); zones stay within one region "
-                       "unless allow_cross_region=True", zone_id=zone, unit_ids=by_region[minority])
+            report.add("cross_region", template="finding_cross_region",
+                       params=where | {"regions": " / ".join(regions), "counts": ", ".join(f"{r}: {len(v)}" for r, v in by_region.items())},
+                       zone_id=zone, unit_ids=by_region[minority])
         total = float(pop[members].sum())
         oversize = [int(m) for m in members if high is not None and pop[m] > high]
         for m in oversize:
             alone = len(members) == 1
-            report.add("oversize_unit", f"unit {ids[m]} alone has {pop[m]:,.0f} inhabitants, above the maximum {high:,.0f}; "
-                       + ("it is kept as its own flagged zone" if alone else f"it cannot share {label} with other units; give it its "
-                          "own zone or use finer units (neighbourhoods)"),
+            report.add("oversize_unit", template="finding_oversize_alone" if alone else "finding_oversize_shared",
+                       params=where | {"unit": ids[m], "pop": pop[m], "high": high},
                        zone_id=zone, unit_ids=[ids[m]], severity="warning" if alone else "error")
         if low is not None and total < low:
-            report.add("below_min", f"{label} has {total:,.0f} inhabitants, {low - total:,.0f} below the minimum {low:,.0f}",
+            report.add("below_min", template="finding_below_min", params=where | {"total": total, "gap": low - total, "low": low},
                        zone_id=zone, unit_ids=ids[members].tolist())
         if high is not None and total > high and not (len(members) == 1 and oversize):
-            report.add("above_max", f"{label} has {total:,.0f} inhabitants, {total - high:,.0f} above the maximum {high:,.0f}",
+            report.add("above_max", template="finding_above_max", params=where | {"total": total, "gap": total - high, "high": high},
                        zone_id=zone, unit_ids=ids[members].tolist())
     for link in graph.links:
         report.notes.append(f"island {link['unit_id']} is linked to the nearest unit of {link['region']}, {link['attached_to']} "
