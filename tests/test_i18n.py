@@ -54,7 +54,9 @@ def _keys_asked_by_code() -> set[str]:
         keys |= set(pattern.findall(path.read_text(encoding="utf-8")))
     keys |= {f"level_{level}" for level in LEVELS} | {f"one_{level}" for level in LEVELS}
     for indicator in INDICATORS.values():
-        if indicator.measure is None:
+        if indicator.growth_year is not None:
+            keys |= {"ind_growth", "unit_growth", f"growth_who_{indicator.denominator}"}
+        elif indicator.measure is None:
             keys |= {f"ind_{indicator.key}", f"unit_{indicator.key}"}
         else:
             keys |= {f"unit_{indicator.measure}", f"whom_{indicator.whom}", f"svc1_{indicator.service_type}",

@@ -266,3 +266,41 @@ def test_validate_band_over_years(bundle_dir, capsys):
     runs = {(r["id"], r["status"]): (r["first_year"], r["last_year"]) for r in payload["years"]["runs"]}
     assert runs[("elz18", "above")] == (2031, 2040)  # Kortrijk-Kuurne-Harelbeke grows past 125,000 in 2031
     assert payload["years"]["kinds"]["observed"]["last"] == 2022
+
+
+def test_growth_indicator_by_hand():
+    from zorgzones.indicators import INDICATORS, indicator_values
+
+    frame = pd.DataFrame({"pop_80plus": [100, 0, 40], "pop_80plus_2035": [150, 10, 30]})
+    values = indicator_values(frame, "growth_80plus_2035")
+    assert values.iloc[0] == pytest.approx(50.0) and np.isnan(values.iloc[1]) and values.iloc[2] == pytest.approx(-25.0)
+    assert INDICATORS["growth_80plus_2035"].title("nl") == "Groei 80+ 2022-2035 (%, projectie)"
+    assert INDICATORS["growth_total_2040"].title("fr") == "Croissance de la population 2022-2040 (%, projection)"
+
+
+def test_demo_units_carry_the_growth_columns(demo_bundle):
+    for level in ("municipality", "deelgemeente", "neighbourhood"):
+        units, future = demo_bundle.units(level), P.units_for_year(demo_bundle, level, 2035)
+        assert (units["pop_80plus_2035"] == future["pop_80plus"]).all(), level
+
+
+def test_growth_columns_are_the_projection_per_unit_and_zone(bundle):
+    """Each unit carries its projected 2030/2035/2040 population (the figures of --year); a zone's growth is the
+    ratio of its sums, so arrondissement Turnhout's growth 2022-2030 is the Planning Bureau's."""
+    from zorgzones.indicators import indicator_values
+    from zorgzones.plan_metrics import zone_metrics
+    from zorgzones.zones import load_plan
+
+    for level in ("municipality", "neighbourhood"):
+        units = bundle.units(level)
+        for year in (2030, 2040):
+            future = P.units_for_year(bundle, level, year)
+            assert (units[f"pop_total_{year}"] == future["pop_total"]).all() and (units[f"pop_80plus_{year}"] == future["pop_80plus"]).all()
+    units = bundle.units("municipality")
+    metrics = zone_metrics(units, load_plan(bundle, "arrondissement"))
+    turnhout = metrics.loc[["13000"]]
+    assert turnhout["pop_total_2030"].iloc[0] == 486_413  # test_projection_equals_planning_bureau
+    expected = (486_413 / turnhout["pop_total"].iloc[0] - 1) * 100
+    assert indicator_values(turnhout, "growth_total_2030").iloc[0] == pytest.approx(expected)
+    growth = indicator_values(units, "growth_80plus_2035")
+    assert growth.notna().all() and growth.median() > 10  # the 80+ grow almost everywhere by 2035

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon
 
-from . import population_build, readers
+from . import population, population_build, readers
 from . import sectors as sector_layers
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
-from .bundle import BUNDLE_VERSION, write_layer
+from .bundle import BUNDLE_VERSION, Bundle, write_layer
 from .catalog import Catalog, cached_path, default_catalog
 from .errors import Report
 from .integrity import layer_checksums
@@ -356,6 +356,14 @@ PATHS = {
 }
 
 
+def with_growth_columns(levels: dict, layers: dict, *, synthetic: bool) -> dict:
+    """The units of each level with their projected population columns (``population.growth_columns``), computed on
+    the layers about to be written."""
+    frames = {f"units_{level}": frame for level, frame in levels.items()} | layers
+    partial = Bundle.from_frames({"synthetic": synthetic}, frames)
+    return {level: frame.join(population.growth_columns(partial, level)) for level, frame in levels.items()}
+
+
 def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = None, progress: bool = False) -> dict:
     """Read every cached original, validate, and write the bundle layers + ``manifest.json`` into ``out_dir``."""
     from tqdm.auto import tqdm
@@ -383,6 +391,9 @@ def build_bundle(data_dir: Path, out_dir: Path, *, catalog: Catalog | None = Non
     steps.update()
     population_layers = population_build.build_population_layers(src, long, crosswalk, report)
     report.raise_if_problems()
+    levels = {"municipality": municipalities, "deelgemeente": deelgemeenten, "neighbourhood": neighbourhoods}
+    levels = with_growth_columns(levels, population_layers | {"sectors": sectors}, synthetic=False)
+    municipalities, deelgemeenten, neighbourhoods = levels.values()
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for level, frame in (("municipality", municipalities), ("deelgemeente", deelgemeenten), ("neighbourhood", neighbourhoods)):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from .build import age_bands, apportion_age_bands, arrondissement_of
+from .build import age_bands, apportion_age_bands, arrondissement_of, with_growth_columns
 from .bundle import BUNDLE_VERSION, Bundle, write_layer
 from .geographies import reference_plans
 from .hospitals import classify_hospitals
@@ -136,6 +136,9 @@ def demo_frames(seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
         frames[f"units_{level}"] = gpd.GeoDataFrame(sub[columns].set_index("unit_id").sort_index(), crs=WORKING_CRS)
     frames["population_age"] = long
     frames["population_years"] = _population_years(seed, long)  # synthetic series, labelled via the manifest
+    levels = {level: frames[f"units_{level}"] for level in ("municipality", "deelgemeente", "neighbourhood")}
+    for level, frame in with_growth_columns(levels, {"population_years": frames["population_years"]}, synthetic=True).items():
+        frames[f"units_{level}"] = frame
 
     # plan: 2-column x 3-row blocks of municipalities, the Brussels block as its own zone
     m = frames["units_municipality"]

@@ -533,6 +533,12 @@ LABELS.update({
     "trend_share_80plus": ("Aandeel 80+ (%)", "Part des 80+ (%)", "Share 80+ (%)"),
     "trend_informal_care_ratio": ("Mantelzorgratio (50-64 per 80+)", "Ratio d'aidants proches (50-64 par 80+)", "Informal-care ratio (50-64 per 80+)"),
     "trend_growth": ("Groei t.o.v. 2022 (%)", "Croissance par rapport à 2022 (%)", "Growth vs 2022 (%)"),
+    "ind_growth": ("Groei {who} {base}-{year} (%, projectie)", "Croissance {who} {base}-{year} (%, projection)",
+                   "Growth of {who} {base}-{year} (%, projection)"),
+    "unit_growth": ("% t.o.v. {base}", "% par rapport à {base}", "% of {base}"),
+    "growth_who_pop_total": ("bevolking", "de la population", "population"),
+    "growth_who_pop_65plus": ("65+", "des 65+", "65+"),
+    "growth_who_pop_80plus": ("80+", "des 80+", "80+"),
 })
 
 # plan findings (plan_checks.finding_text): the English text is the message of the CLI and the JSON

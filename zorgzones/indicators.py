@@ -9,7 +9,8 @@ import pandas as pd
 
 from zorgzones.errors import ValidationError
 from zorgzones.i18n import LANGUAGES, format_number, t
-from zorgzones.settings import AGE_BANDS, DEFAULT_ACCESS_METHOD, SERVICE_TYPES, service_type_defaults
+from zorgzones.settings import (AGE_BANDS, DEFAULT_ACCESS_METHOD, GROWTH_COLUMNS, GROWTH_YEARS, POPULATION_BASE_YEAR,
+                                SERVICE_TYPES, service_type_defaults)
 
 #: Label of synthetic data, shown on every map and export built from the demo bundle (French exports: demo_label()).
 DEMO_LABEL = t("demo_label", "nl")
@@ -45,6 +46,9 @@ class Indicator:
     service_type: str | None = None
     #: Population the supply is counted against (``pop_total``, ``pop_80plus`` ...), for supply labels.
     whom: str = "pop_total"
+    #: Set for growth indicators: the projection year; the value is numerator (that year) / denominator (base
+    #: year) - 1, in %.
+    growth_year: int | None = None
 
     def label(self, lang: str = "nl") -> str:
         if self.measure == "supply_per_1000":
@@ -52,9 +56,14 @@ class Indicator:
             return t("ind_supply_per_1000", lang, what=t(f"supply_what_{self.service_type}", lang),
                      whom=t(f"whom_{self.whom}", lang), minutes=f"{defaults.max_minutes:g}",
                      method=DEFAULT_ACCESS_METHOD.upper(), mode=t(f"mode_words_{defaults.mode}", lang))
+        if self.growth_year is not None:
+            return t("ind_growth", lang, who=t(f"growth_who_{self.denominator}", lang), base=POPULATION_BASE_YEAR,
+                     year=self.growth_year)
         return t(f"ind_{self.key}", lang)
 
     def unit(self, lang: str = "nl") -> str:
+        if self.growth_year is not None:
+            return t("unit_growth", lang, base=POPULATION_BASE_YEAR)
         if self.measure is not None:
             mode = t(f"mode_words_{service_type_defaults(self.service_type).mode}", lang)
             return t(f"unit_{self.measure}", lang, whom=t(f"whom_{self.whom}", lang), mode=mode)
@@ -80,7 +89,7 @@ class Indicator:
 
     @property
     def unit_short(self) -> str:
-        return {"density_per_km2": "/km²", "area_km2": "km²"}.get(self.key, "%" if self.scale == 100 else "")
+        return {"density_per_km2": "/km²", "area_km2": "km²"}.get(self.key, "%" if self.scale == 100 or self.growth_year else "")
 
 
 def _ind(*args, **kwargs) -> Indicator:
@@ -125,6 +134,12 @@ def _access_indicators() -> list[Indicator]:
 
 
 INDICATORS.update({i.key: i for i in _access_indicators()})
+#: Growth of a population group from the base year to a projection year, in % (projections; the columns come with
+#: the bundle's units, see population.growth_columns).
+INDICATORS.update({i.key: i for i in (
+    _ind(f"growth_{column.removeprefix('pop_')}_{year}", f"{column}_{year}", column, decimals=1, cmap="RdBu_r",
+         diverging=True, growth_year=year)
+    for column in GROWTH_COLUMNS for year in GROWTH_YEARS)})
 
 #: Shares are stored as fractions: the scale of an indicator applies to the ratio, not to stored shares.
 _STORED_FRACTIONS = {"share_0_14", "share_65plus", "share_80plus"}
@@ -164,6 +179,8 @@ def indicator_values(frame: pd.DataFrame, key: str) -> pd.Series:
         return numerator
     denominator = pd.to_numeric(frame[indicator.denominator], errors="coerce").astype(float).replace(0, np.nan)
     ratio = numerator / denominator
+    if indicator.growth_year is not None:
+        return (ratio - 1.0) * 100.0
     return ratio if key in _STORED_FRACTIONS else ratio * indicator.scale
 
 

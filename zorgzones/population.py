@@ -9,7 +9,7 @@ import pandas as pd
 
 from .bundle import Bundle
 from .errors import DataError, ValidationError
-from .settings import AGE_BANDS, LEVELS, POPULATION_BASE_YEAR, PROJECTION_VINTAGE
+from .settings import AGE_BANDS, GROWTH_COLUMNS, GROWTH_YEARS, LEVELS, POPULATION_BASE_YEAR, PROJECTION_VINTAGE
 
 #: Population columns of a unit (as in ``bundle.units``), recomputed for each year.
 POPULATION_COLUMNS = ["pop_total", "pop_male", "pop_female"] + [c for c, _, _ in AGE_BANDS]
@@ -254,6 +254,20 @@ def units_for_year(bundle: Bundle, level: str, year: int) -> pd.DataFrame:
     units["population_kind"] = kind
     units.attrs.update(year=year, population_kind=kind, population_label=population_kind_label(kind, synthetic=bundle.is_demo))
     return units
+
+
+def growth_columns(bundle: Bundle, level: str) -> pd.DataFrame:
+    """Per unit of ``level``: the population of each of :data:`GROWTH_COLUMNS` in each of :data:`GROWTH_YEARS`
+    (columns ``pop_80plus_2035`` …), as :func:`units_for_year` gives it (projections; below the municipality an
+    estimate). The growth indicators divide them by the base-year columns; years the bundle lacks are left out."""
+    units = bundle.units(level)
+    out = pd.DataFrame(index=units.index)
+    known = set(available_years(bundle))
+    for year in (y for y in GROWTH_YEARS if y in known):
+        future = units_for_year(bundle, level, year)
+        for column in GROWTH_COLUMNS:
+            out[f"{column}_{year}"] = future[column].reindex(out.index).to_numpy()
+    return out
 
 
 #: Indicators of :func:`population_series`.

@@ -169,6 +169,10 @@ POPULATION_BASE_YEAR = 2022
 POPULATION_FIRST_YEAR = 2009
 #: Planning Bureau projection vintage shown with projected figures ("projections 2021-2070, update Oekraïne", 2022).
 PROJECTION_VINTAGE = "2022"
+#: Growth indicators ("growth of 80+ 2022-2035"): the population groups and the projection years each unit and zone
+#: carries (columns ``pop_80plus_2035`` ..., written into the bundle's units; estimates below the municipality).
+GROWTH_COLUMNS = ("pop_total", "pop_65plus", "pop_80plus")
+GROWTH_YEARS = (2030, 2035, 2040)
 #: First year the Planning Bureau file projects (it holds observed Statbel figures up to 1 January 2021).
 FPB_FIRST_PROJECTED_YEAR = 2022
 
@@ -188,7 +192,7 @@ SECTOR_SIMPLIFY_M = 5.0
 
 # -- clustering of areas by need (typology, hot spots, clustering-based zones) ----------------------------------
 #: Indicators of the need typology by default: ageing, informal care, density, and travel/2SFCA supply per service.
-TYPOLOGY_INDICATORS = ("share_65plus", "share_80plus", "informal_care_ratio", "density_per_km2",
+TYPOLOGY_INDICATORS = ("share_65plus", "share_80plus", "informal_care_ratio", "density_per_km2", "growth_80plus_2035",
                        "travel_min_pharmacy", "travel_min_hospital", "supply_per_1000_pharmacy", "supply_per_1000_hospital")
 #: Indicators clustered on a log10(1 + x) scale: density spans 20 to 25,000 inhabitants per km², raw z-scores would let
 #: a few city blocks decide every type.

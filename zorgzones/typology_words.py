@@ -24,6 +24,10 @@ PHRASES: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
                              "peu d'aidants proches potentiels par personne de 80 ans et plus")),
     "density_per_km2": (("dichtbevolkt", "densely populated", "densément peuplé"),
                         ("dunbevolkt", "sparsely populated", "peu peuplé")),
+    "growth_80plus_2035": (("80+ groeit sterk tegen 2035 (projectie)", "80+ grows fast by 2035 (projection)",
+                            "forte croissance des 80+ d'ici 2035 (projection)"),
+                           ("80+ groeit traag tegen 2035 (projectie)", "80+ grows slowly by 2035 (projection)",
+                            "faible croissance des 80+ d'ici 2035 (projection)")),
 }
 #: service type -> (nl "een apotheek", en "a pharmacy", fr "d'une pharmacie", nl supply, en supply, fr supply).
 SERVICE_WORDS = {
