@@ -334,9 +334,10 @@ def build_boundaries(src: _Sources) -> dict[str, gpd.GeoDataFrame]:
 
 
 LAYER_SOURCES = {
-    "units_municipality": ["municipalities_2025", "municipalities_2019_2024", "population_age"],
-    "units_deelgemeente": ["deelgemeenten", "population_sectors", "population_age"],
-    "units_neighbourhood": ["neighbourhoods", "population_sectors", "population_age"],
+    # the units carry projected columns for the growth indicators (population.growth_columns): Planning Bureau
+    "units_municipality": ["municipalities_2025", "municipalities_2019_2024", "population_age", "population_projections"],
+    "units_deelgemeente": ["deelgemeenten", "population_sectors", "population_age", "population_projections"],
+    "units_neighbourhood": ["neighbourhoods", "population_sectors", "population_age", "population_projections"],
     "population_age": ["population_age", "municipalities_2019_2024"],
     "plans": ["eerstelijnszones", "antwerp_zones", "care_regions", "statistical_sectors"],
     "services": ["pharmacies", "hospitals"],
