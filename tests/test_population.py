@@ -262,7 +262,7 @@ def test_validate_band_over_years(bundle_dir, capsys):
     payload = json.loads(capsys.readouterr().out)
     outside = pd.DataFrame(payload["years"]["outside"])
     assert code == 1 and set(outside["year"]) <= set(range(2022, 2041)) and len(outside)
-    assert set(outside["status"]) <= {"below", "above"}
+    assert set(outside["status"]) <= {"below", "above", "above (one unit, flagged)"}  # one unit above: flagged, as validate does
     runs = {(r["id"], r["status"]): (r["first_year"], r["last_year"]) for r in payload["years"]["runs"]}
     assert runs[("elz18", "above")] == (2031, 2040)  # Kortrijk-Kuurne-Harelbeke grows past 125,000 in 2031
     assert payload["years"]["kinds"]["observed"]["last"] == 2022
@@ -304,3 +304,24 @@ def test_growth_columns_are_the_projection_per_unit_and_zone(bundle):
     assert indicator_values(turnhout, "growth_total_2030").iloc[0] == pytest.approx(expected)
     growth = indicator_values(units, "growth_80plus_2035")
     assert growth.notna().all() and growth.median() > 10  # the 80+ grow almost everywhere by 2035
+
+
+def test_generate_keeps_zones_in_band_over_years(demo_bundle, tmp_path, capsys):
+    """`plan generate --years`: zones generated within the band narrowed by the units' growth stay in the band in
+    every year (checked here independently with population_series); an impossible band is refused."""
+    from zorgzones.zones import read_plan
+
+    base = ["--demo", "--data-dir", str(tmp_path), "--region", "flanders", "--json"]
+    out = tmp_path / "over_years.gpkg"
+    assert main(["plan", "generate", "--years", "2022-2040", "--min-population", "60000", "--max-population", "140000",
+                 "--output", str(out), *base]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    g_min, g_max = payload["years"]["growth_range"]
+    assert g_min <= 1.0 < g_max  # the demo's units grow up to 2040
+    assert payload["years"]["band_generated"] == pytest.approx([60000 / g_min, 140000 / g_max], abs=5)  # growth rounded
+    plan = read_plan(out)
+    series = P.population_series(demo_bundle, plan=plan, years=range(2022, 2041))
+    assert series["pop_total"].between(60000, 140000).all()
+    assert not payload["plans"][0]["years"]["outside"]
+    assert main(["plan", "generate", "--years", "2022-2040", "--min-population", "100000", "--max-population", "101000", *base]) == 2
+    assert "no zone can stay in 100,000-101,000" in capsys.readouterr().err

@@ -226,6 +226,9 @@ def _plan(subparsers) -> None:
     generate.add_argument("--base", default=None, help="plan file or bundle plan name to stay close to")
     generate.add_argument("--seed", type=seed, default=0)
     generate.add_argument("--alternatives", type=int_in(1, MAX_PLAN_ALTERNATIVES, name="alternatives"), default=1)
+    generate.add_argument("--years", default=None,
+                          help="keep every zone in the band in each year of a range, e.g. 2022-2040 (zones are generated "
+                               "within a band narrowed by the units' growth, then checked year by year)")
     generate.add_argument("--replace", action="store_true",
                           help="replace an existing GeoPackage output instead of adding the plan's layers to it")
     generate.add_argument("-o", "--output", "--out", dest="output", type=Path, default=None,

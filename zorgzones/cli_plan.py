@@ -233,28 +233,68 @@ def run_validate(args) -> int:
     extra, line = _population_note(units)
     payload, text, in_band = report.to_dict() | extra, line + str(report), True
     if args.years:
-        from zorgzones.population import band_by_year, band_runs, parse_years, population_kind_label, population_series
-
-        if args.units is not None:
-            raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
-        bands = band_by_year(population_series(_bundle(args), plan=plan, years=parse_years(args.years)),
-                             min_population=low, max_population=high)
-        outside, runs = bands[bands["status"] != "in band"], band_runs(bands)
-        in_band = outside.empty
-        kinds = bands.groupby("population_kind")["year"].agg(["min", "max"])
-        payload["years"] = {"range": args.years, "band": [low, high],
-                            "kinds": {k: {"first": int(r["min"]), "last": int(r["max"]), "label": population_kind_label(k)}
-                                      for k, r in kinds.iterrows()},
-                            "runs": runs.to_dict(orient="records"),
-                            "outside": outside.replace({np.nan: None}).to_dict(orient="records")}
-        span = "; ".join(f"{r['min']}" + (f"-{r['max']}" if r["max"] != r["min"] else "") + f" {population_kind_label(k)}"
-                         for k, r in kinds.iterrows())
-        lines = [f"population band {low:,.0f}-{'' if high is None else f'{high:,.0f}'} in {args.years} ({span}):"]
-        lines += [f"  {r.id} {r.name}: {r.status} {r.first_year}" + (f"-{r.last_year}" if r.last_year != r.first_year else "")
-                  for r in runs.itertuples()] or ["  every zone stays in the band"]
+        entry, lines, in_band = _years_in_band(args, plan, low, high)
+        payload["years"] = entry
         text += "\n" + "\n".join(lines)
     _emit(args, payload, text)
     return 0 if report.ok and in_band else 1
+
+
+def _years_in_band(args, plan: Plan, low, high) -> tuple[dict, list[str], bool]:
+    """``plan``'s zones against the band in each year of ``--years``: JSON entry, text lines, whether all stay in."""
+    from zorgzones.population import band_by_year, band_runs, parse_years, population_kind_label, population_series
+
+    if args.units is not None:
+        raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
+    bands = band_by_year(population_series(_bundle(args), plan=plan, years=parse_years(args.years)),
+                         min_population=low, max_population=high)
+    sizes = plan.assignment.value_counts()
+    alone = bands["id"].map(sizes).eq(1) & bands["status"].eq("above")  # one unit above the maximum: flagged, as validate does
+    bands.loc[alone, "status"] = "above (one unit, flagged)"
+    outside, runs = bands[bands["status"] != "in band"], band_runs(bands)
+    failing = outside[~outside["status"].str.contains("flagged")]
+    kinds = bands.groupby("population_kind")["year"].agg(["min", "max"])
+    entry = {"range": args.years, "band": [low, high],
+             "kinds": {k: {"first": int(r["min"]), "last": int(r["max"]), "label": population_kind_label(k)}
+                       for k, r in kinds.iterrows()},
+             "runs": runs.to_dict(orient="records"),
+             "outside": outside.replace({np.nan: None}).to_dict(orient="records")}
+    span = "; ".join(f"{r['min']}" + (f"-{r['max']}" if r["max"] != r["min"] else "") + f" {population_kind_label(k)}"
+                     for k, r in kinds.iterrows())
+    lines = [f"population band {low or 0:,.0f}-{'' if high is None else f'{high:,.0f}'} in {args.years} ({span}):"]
+    lines += [f"  {r.id} {r.name}: {r.status} {r.first_year}" + (f"-{r.last_year}" if r.last_year != r.first_year else "")
+              for r in runs.itertuples()] or ["  every zone stays in the band"]
+    return entry, lines, failing.empty
+
+
+def _band_for_years(args, units, level: str, low, high) -> tuple[float | None, float | None, dict]:
+    """The band to generate for so zones stay in [low, high] in every year of ``--years``: every unit's population
+    in a year lies between g_min and g_max times its population now, so a zone of P now holds between g_min * P and
+    g_max * P then; generating within [low / g_min, high / g_max] is enough (a sufficient condition: the result is
+    checked year by year afterwards)."""
+    from zorgzones.population import check_years, parse_years, units_for_year
+
+    if args.units is not None:
+        raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
+    bundle = _bundle(args)
+    years = check_years(bundle, parse_years(args.years))
+    now = units["pop_total"].astype(float)
+    ratios = []
+    for year in years:
+        then = units_for_year(bundle, level, year)["pop_total"]
+        ratio = then.reindex(units.index).astype(float) / now.where(now > 0)
+        ratios.append(ratio.dropna())
+    ratio = pd.concat(ratios)
+    g_min, g_max = float(ratio.min()), float(ratio.max())
+    new_low = None if low is None else low / g_min
+    new_high = None if high is None else high / g_max
+    if new_low is not None and new_high is not None and new_low > new_high:
+        raise ValidationError("years", [f"no zone can stay in {low:,.0f}-{high:,.0f} through {args.years}: units grow by "
+                                        f"{g_min:.3f}-{g_max:.3f} times their population, which narrows the band to "
+                                        f"{new_low:,.0f}-{new_high:,.0f}; widen the band or shorten the range"])
+    return new_low, new_high, {"growth_range": [round(g_min, 4), round(g_max, 4)],
+                               "band_generated": [None if new_low is None else round(new_low),
+                                                  None if new_high is None else round(new_high)]}
 
 
 def run_metrics(args) -> int:
@@ -347,19 +387,30 @@ def run_generate(args) -> int:
     level = args.level or (base.level if base is not None else "municipality")
     units = load_units(args, level)
     low, high = _generation_band(args, units)
+    gen_low, gen_high, over_years = _band_for_years(args, units, level, low, high) if args.years else (low, high, None)
     if progress_enabled(args):
         print(f"generating {args.alternatives} plan(s) for {len(units)} units …", file=sys.stderr)
-    results = generate_plans(units, min_population=low, max_population=high, n_zones=args.n_zones, respect=args.respect,
+    results = generate_plans(units, min_population=gen_low, max_population=gen_high, n_zones=args.n_zones, respect=args.respect,
                              base_plan=base, seed=args.seed, n_alternatives=args.alternatives, island_policy=args.island_policy)
     extra, line = _population_note(units)
     payload, lines = {"band": [low, high], "plans": []} | extra, [line.strip()] if line else []
+    if over_years is not None:
+        payload["years"] = {"range": args.years} | over_years
+        lines.append(f"to stay in the band through {args.years} (units grow {over_years['growth_range'][0]:.3f}-"
+                     f"{over_years['growth_range'][1]:.3f} times), zones were generated within "
+                     f"{gen_low or 0:,.0f}-{'' if gen_high is None else f'{gen_high:,.0f}'} now")
     best_ok = None
     for rank, (plan, score) in enumerate(results, start=1):
         report = validate_plan(units, plan, min_population=low, max_population=high, island_policy=args.island_policy)
-        best_ok = report.ok if best_ok is None else best_ok
+        ok = report.ok
         entry = {"rank": rank, "name": plan.name, "score": {k: v for k, v in score.items() if k != "rank_key"},
                  "valid": report.ok, "findings": report.findings, "notes": plan.notes,
                  "assignment": plan.to_frame().to_dict(orient="records")}
+        year_lines = []
+        if over_years is not None:
+            entry["years"], year_lines, in_band = _years_in_band(args, plan, low, high)
+            ok = ok and in_band
+        best_ok = ok if best_ok is None else best_ok
         if args.output:
             path = args.output if rank == 1 else args.output.with_name(f"{args.output.stem}-{rank}{args.output.suffix}")
             write_plan(plan, path, units=units, keep_other_layers=not args.replace)
@@ -368,6 +419,7 @@ def run_generate(args) -> int:
         lines.append(f"#{rank} {plan.name}: {score['zones']} zones, {score['zones_in_band']} in band, "
                      f"{score['zones_flagged']} flagged, mean Polsby-Popper {score['mean_polsby_popper']}, score {score['score']}"
                      + (f", written to {entry['path']}" if args.output else ""))
+        lines.extend(f"  {line}" for line in year_lines)
     if args.n_zones is not None and results and results[0][1]["zones"] != args.n_zones:
         note = (f"note: asked for {args.n_zones} zones, the best plan has {results[0][1]['zones']} "
                 f"(the band {low or 0:,.0f}-{high or float('inf'):,.0f} and contiguity allow no other count here)")
