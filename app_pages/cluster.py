@@ -37,15 +37,15 @@ def profile_chart(profiles: pd.DataFrame, indicators: tuple):
     """Heat map of the types' standardised means (rows: types, columns: indicators; 0 = the region's mean)."""
     z = profiles.drop(index=0)[[f"z_{k}" for k in indicators]].to_numpy(dtype=float)
     limit = max(1.0, float(np.nanmax(np.abs(z))) if z.size else 1.0)
-    fig = Figure(figsize=(1.3 + 1.15 * len(indicators), 0.9 + 0.55 * len(z)), dpi=110)
+    fig = Figure(figsize=(2.0 + 1.1 * len(indicators), 1.6 + 0.42 * len(z)), dpi=100)
     ax = fig.subplots()
     image = ax.imshow(z, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     for (i, j), value in np.ndenumerate(z):
-        ax.text(j, i, format_number(value, 1, common.lang()), ha="center", va="center", fontsize=8,
+        ax.text(j, i, format_number(value, 1, common.lang()), ha="center", va="center", fontsize=9,
                 color="white" if abs(value) > 0.6 * limit else "black")
-    ax.set_xticks(range(len(indicators)), [textwrap.fill(common.indicator_label(k), 18) for k in indicators], fontsize=7,
+    ax.set_xticks(range(len(indicators)), [textwrap.fill(common.indicator_label(k), 22) for k in indicators], fontsize=7.5,
                   rotation=30, ha="right")
-    ax.set_yticks(range(len(z)), [type_name(int(n)) for n in profiles.drop(index=0).index], fontsize=8)
+    ax.set_yticks(range(len(z)), [type_name(int(n)) for n in profiles.drop(index=0).index], fontsize=9)
     for label, n in zip(ax.get_yticklabels(), profiles.drop(index=0).index):
         label.set_color(TYPE_COLOURS[(int(n) - 1) % len(TYPE_COLOURS)])
         label.set_fontweight("bold")
@@ -69,10 +69,12 @@ kinds = sorted(common.services()["service_type"].astype(str).unique())
 keys = indicator_keys("unit", service_types=kinds)
 level = st.selectbox(t("level"), list(common.EXPLORE_LEVELS), format_func=common.level_label, key="cl_level")
 path = common.data_dir()
-types_tab, hot_tab = st.tabs([t("cl_tab_types"), t("cl_tab_hotspots")])
+# one section at a time (not st.tabs): a Leaflet map drawn in a hidden tab gets no size, and only what is shown is computed
+section = st.radio(t("cl_section"), ["types", "hotspots"], format_func=lambda s: t(f"cl_tab_{s}"), horizontal=True,
+                   key="cl_section", label_visibility="collapsed")
 
 # -- (a) need typology ------------------------------------------------------------------------------------------------
-with types_tab:
+if section == "types":
     c1, c2, c3 = st.columns([1, 1, 1])
     method = c1.selectbox(t("method"), list(METHODS), format_func=lambda m: t(f"cl_method_{m}"), key="cl_method")
     k = c2.selectbox(t("cl_k"), K_CHOICES, format_func=lambda v: t("cl_k_auto") if v == "auto" else str(v), key="cl_k")
@@ -97,7 +99,7 @@ with types_tab:
             s1, s2 = st.columns([1, 2])
             s1.metric(t("cl_k_chosen"), result.k)
             scores = result.scores["silhouette"].rename(t("cl_silhouette"))
-            scores.index = scores.index.map(str).rename("k")
+            scores.index = scores.index.astype(int).rename("k")
             s2.bar_chart(scores, height=160, x_label="k", y_label=t("cl_silhouette"))
             s1.caption(t("cl_k_auto_note"))
         typed = result.units
@@ -118,11 +120,8 @@ with types_tab:
             mark = " *" if level != "municipality" and uses_age_bands(key) else ""
             table[common.indicator_label(key) + mark] = [info.format(v, common.lang()) for v in profiles[key]]
         st.subheader(t("cl_profiles"))
-        left, right = st.columns([3, 2])
-        with left:
-            st.pyplot(profile_chart(profiles, result.indicators), width="stretch")
-        with right:
-            st.caption(t("cl_profile_help"))
+        st.caption(t("cl_profile_help"))
+        st.pyplot(profile_chart(profiles, result.indicators), width="stretch")
         st.dataframe(table, hide_index=True, width="stretch")
         if level != "municipality" and any(uses_age_bands(key) for key in result.indicators):
             st.caption("* " + t("estimated_below_municipality"))
@@ -147,8 +146,8 @@ with types_tab:
             st.caption(note)
 
 # -- (b) hot spots ------------------------------------------------------------------------------------------------------
-with hot_tab:
-    h1, h2, h3, h4 = st.columns([3, 2, 1, 1])
+else:
+    h1, h2, h3, h4 = st.columns([3, 3, 2, 2])
     indicator = h1.selectbox(t("indicator"), keys, index=keys.index("share_80plus") if "share_80plus" in keys else 0,
                              format_func=common.indicator_label, key="cl_hot_indicator")
     statistic = h2.radio(t("cl_statistic"), ["gi", "lisa"], format_func=lambda s: t(f"cl_statistic_{s}"), key="cl_hot_statistic",

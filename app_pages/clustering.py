@@ -104,7 +104,7 @@ def _hotspot_map(path: str, level: str, options: tuple, statistic: str, language
     fmap = layer_map(layer, fields={"name": t("name"), "_value": indicator_label(_result.indicator) if info else _result.indicator,
                                     "label_text": t("cl_label"), "_p": t("cl_p_value")},
                      bundle=cache.bundle_for(path), lang=language, tiles=mapview.TILES,
-                     legend=hotspot_legend(_result, statistic))
+                     legend=hotspot_legend(_result, statistic), name=t("cl_statistic_" + statistic))
     fmap.get_root().render()
     return mapview._frozen(fmap)
 
@@ -116,7 +116,7 @@ def hotspot_map(level: str, options: tuple, result: HotSpots, statistic: str):
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _overlay_layer(path: str, level: str, key: tuple, language: str, _result: HotSpots):
-    return hotspot_layer(_result, cache._units(path, level), statistic="gi", lang=language)
+    return hotspot_layer(_result, cache._units(path, level), statistic="gi", lang=language, dissolved=True)
 
 
 def hotspot_overlay(level: str, key: tuple, result: HotSpots, *, name: str, what: str | None = None):

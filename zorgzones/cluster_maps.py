@@ -44,28 +44,34 @@ class _GroupLegend(MacroElement):
 
 
 def overlay_group(layer: MapLayer, *, name: str, legend: str | None = None, skip: tuple = ("ns",),
-                  fill_opacity: float = 0.45) -> folium.FeatureGroup:
-    """``layer`` as a layer to draw over another map (e.g. the app's explore map): units whose ``label`` is in ``skip``
-    (not significant) are left out, the others get their colour, a thick outline of it and a see-through fill, so
-    the choropleth below stays readable. Not interactive (the units below keep their tooltips and clicks); its
-    legend (``legend`` HTML, default the layer's own) shows at the bottom left while the layer is on."""
+                  fill_opacity: float = 0.15) -> folium.FeatureGroup:
+    """``layer`` as a layer to draw over another map (e.g. the app's explore map): shapes whose ``label`` is in ``skip``
+    (not significant) are left out, the others are outlined in their colour over a white casing, so they stand out
+    on any choropleth, with a light fill that keeps the map below readable. Best with a dissolved layer (one shape
+    per cluster). Not interactive (the units below keep their tooltips and clicks); its legend (``legend`` HTML,
+    default the layer's own) shows at the bottom left while the layer is on."""
     frame = layer.frame
     if "label" in frame.columns and skip:
         frame = frame[~frame["label"].isin(skip)]
     group = folium.FeatureGroup(name=escape_text(name), show=True)
     if len(frame):
-        folium.GeoJson(_feature_collection(frame, ["_fill"]), interactive=False,
+        shapes = _feature_collection(frame, ["_fill"])
+        folium.GeoJson(shapes, interactive=False,
+                       style_function=lambda f: {"fill": False, "color": "#ffffff", "weight": 5, "opacity": 0.9}).add_to(group)
+        folium.GeoJson(shapes, interactive=False,
                        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": f["properties"]["_fill"],
-                                                 "weight": 2.2, "fillOpacity": fill_opacity}).add_to(group)
+                                                 "weight": 2.5, "fillOpacity": fill_opacity}).add_to(group)
     _GroupLegend(legend if legend is not None else layer.legend()).add_to(group)
     return group
 
 
 def layer_map(layer: MapLayer, *, fields: dict[str, str], zones: gpd.GeoDataFrame | None = None, bundle=None,
-              lang: str = "nl", tiles: str | None = "OpenStreetMap", legend: str | None = None) -> folium.Map:
+              lang: str = "nl", tiles: str | None = "OpenStreetMap", legend: str | None = None,
+              name: str | None = None) -> folium.Map:
     """A folium map of ``layer`` alone: its units in their colours with a tooltip of ``fields`` (column -> label; the
     values are escaped), its legend (or ``legend`` HTML), optional zone outlines (``zones`` from
-    :func:`maps.zone_shapes`), the credits of the bundle's unit layer and the synthetic-data label of a demo."""
+    :func:`maps.zone_shapes`), the credits of the bundle's unit layer and the synthetic-data label of a demo; ``name``
+    (default the layer's title) names the layer in the layer control."""
     frame = layer.frame
     minx, miny, maxx, maxy = frame.total_bounds
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, prefer_canvas=True)
@@ -75,7 +81,7 @@ def layer_map(layer: MapLayer, *, fields: dict[str, str], zones: gpd.GeoDataFram
         folium.TileLayer(tiles, name=t("basemap", lang), attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
     columns = [c for c in fields if c in frame.columns]
     folium.GeoJson(
-        _feature_collection(frame, columns + ["_fill"]), name=escape_text(layer.title),
+        _feature_collection(frame, columns + ["_fill"]), name=escape_text(name or layer.title),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.8},
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=columns, aliases=[escape_text(fields[c]) for c in columns], sticky=True),

@@ -588,6 +588,7 @@ LABELS.update({
                  "Areas grouped by standardised need indicators, and where an indicator clusters high or low in space."),
     "cl_tab_types": ("Types van zorgnood", "Types de besoins", "Types of need"),
     "cl_tab_hotspots": ("Hot en cold spots", "Points chauds et froids", "Hot and cold spots"),
+    "cl_section": ("Onderdeel", "Partie", "Section"),
     "cl_method_kmeans": ("k-means", "k-moyennes", "k-means"),
     "cl_method_gmm": ("Gaussisch mengmodel", "Mélange gaussien", "Gaussian mixture"),
     "cl_method_ward": ("Ward (hiërarchisch)", "Ward (hiérarchique)", "Ward (hierarchical)"),
