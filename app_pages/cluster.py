@@ -124,7 +124,7 @@ if section == "types":
         st.pyplot(profile_chart(profiles, result.indicators), width="stretch")
         st.dataframe(table, hide_index=True, width="stretch")
         if level != "municipality" and any(uses_age_bands(key) for key in result.indicators):
-            st.caption("* " + t("estimated_below_municipality"))
+            st.caption("\\* " + t("estimated_below_municipality"))
 
         if plan is not None:
             st.subheader(t("cl_zone_mix", plan=plan.name))
@@ -138,7 +138,7 @@ if section == "types":
                 shares.index = [f"{name} ({zone})" for zone, name in zip(mix.index, mix["zone_name"])]
                 st.bar_chart(shares, horizontal=True, stack=True, height=max(260, 22 * len(shares)),
                              color=[TYPE_COLOURS[i % len(TYPE_COLOURS)] for i in range(len(shares.columns))],
-                             y_label="", x_label=t("cl_share_pop"))
+                             x_label="", y_label=t("cl_share_pop"))
                 shown = shares.round(1)
                 shown[t("cl_dominant")] = [type_name(int(v)) for v in mix["dominant_type"]]
                 st.dataframe(shown, width="stretch")

@@ -81,9 +81,10 @@ def _typology_map(path: str, level: str, options: tuple, language: str, plan_id:
     frame["_estimated"] = [t("cl_estimated_mark") if e else "" for e in frame["age_estimated"]]
     frame["_pop"] = [format_number(v, 0, language) for v in units["pop_total"].reindex(frame.index)]
     zones = mapview._zone_shapes(path, _plan.level, plan_id, _plan) if _plan is not None else None
+    legend = f'<div style="max-height:{mapview.MAP_HEIGHT - 120}px;overflow-y:auto">{layer.legend()}</div>'  # up to 12 types
     fmap = layer_map(layer, fields={"name": t("name"), "type_label": t("cl_type"), "description": t("cl_profile"),
                                     "_pop": t("population"), "_estimated": t("cl_estimate")},
-                     zones=zones, bundle=cache.bundle_for(path), lang=language, tiles=mapview.TILES)
+                     zones=zones, bundle=cache.bundle_for(path), lang=language, tiles=mapview.TILES, legend=legend)
     fmap.get_root().render()
     return mapview._frozen(fmap)
 
