@@ -145,6 +145,27 @@ if section == "types":
         for note in result.notes:
             st.caption(note)
 
+        st.subheader(t("cl_zones_title"))
+        st.caption(t("cl_zones_help"))
+        z1, z2, z3 = st.columns(3, vertical_alignment="bottom")
+        low = int(z1.number_input(t("band_min"), min_value=1000, value=int(settings.DEFAULT_BAND[0]), step=5000, key="cl_zones_min"))
+        high = int(z2.number_input(t("band_max"), min_value=1000, value=int(settings.DEFAULT_BAND[1]), step=5000, key="cl_zones_max"))
+        if z3.button(t("cl_zones_button"), key="cl_zones_button"):
+            try:
+                with st.spinner(t("cl_zones_button")):
+                    made, score = clustering.zones_from_clusters(
+                        level, result.indicators, low, high, seed,
+                        name=t("cl_zones_name", low=low // 1000, high=high // 1000, level=common.level_label(level).lower()))
+                st.session_state["cl_zones"] = (path, common.add_plan(made), score)
+                st.rerun()  # the plan pickers above list the new plan
+            except ZorgzonesError as exc:
+                common.show_error(exc)
+        made = st.session_state.get("cl_zones")
+        if made is not None and made[0] == path:
+            _, name, score = made
+            st.success(t("cl_zones_done", plan=name, zones=score["zones"], inband=score["zones_in_band"],
+                         flagged=score["zones_flagged"], pp=number(score["mean_polsby_popper"], 2)))
+
 # -- (b) hot spots ------------------------------------------------------------------------------------------------------
 else:
     h1, h2, h3, h4 = st.columns([3, 3, 2, 2])

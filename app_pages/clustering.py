@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import cache, mapview
 from app_pages.ui import indicator_label, lang, plan_key, service_type_label, t
 from zorgzones import settings
+from zorgzones.cluster_zones import cluster_zones
 from zorgzones.cluster_layers import GI_COLOURS, LISA_COLOURS, hotspot_layer, typology_layer
 from zorgzones.cluster_maps import layer_map, overlay_group
 from zorgzones.errors import ZorgzonesError
@@ -16,7 +17,7 @@ from zorgzones.hotspots import HotSpots, cluster_polygons, hot_spots
 from zorgzones.i18n import format_number
 from zorgzones.indicators import INDICATORS
 from zorgzones.maps import legend_html
-from zorgzones.typology import Typology, need_typology
+from zorgzones.typology import Typology, need_indicators, need_typology, standardise
 from zorgzones.zones import Plan
 
 
@@ -59,6 +60,15 @@ def measure_hotspots(path: str, level: str, indicator: str, values: pd.Series, p
 def hotspot_clusters(path: str, level: str, labels: pd.Series) -> pd.DataFrame:
     """Connected clusters of units sharing a label (no geometry): cluster_id, label, n_units, pop_total, unit_ids."""
     return pd.DataFrame(cluster_polygons(cache._units(path, level), labels).drop(columns="geometry"))
+
+
+def zones_from_clusters(level: str, indicators: tuple, low: float, high: float, seed: int, *, name: str) -> tuple[Plan, dict]:
+    """Contiguous zones of alike need within [low, high] inhabitants (:func:`cluster_zones.cluster_zones` on the
+    standardised ``indicators``, as ``zorgzones cluster zones``): the plan and its score."""
+    units = cache.units(level)
+    values = need_indicators(units, bundle=cache.bundle(), indicators=indicators)
+    profiles, _ = standardise(values.drop(columns="age_estimated"))
+    return cluster_zones(units, profiles=profiles, min_population=low, max_population=high, seed=seed, name=name)
 
 
 # -- maps -----------------------------------------------------------------------------------------------------------

@@ -204,3 +204,23 @@ def test_explore_hotspot_overlay_on_real_bundle(monkeypatch, bundle_dir):
     assert not at.exception and "zz-overlay-legend" in _maps(at)[0]["feature_group"]
     at.selectbox(key="explore_level").set_value("neighbourhood").run()
     assert not at.exception and "zz-overlay-legend" in _maps(at)[0]["feature_group"]
+
+
+def test_zones_from_clusters_become_a_plan_of_the_session(monkeypatch, tmp_path, demo_bundle):
+    from zorgzones.cluster_zones import cluster_zones
+    from zorgzones.typology import need_indicators, standardise
+
+    at = _app(monkeypatch, tmp_path)
+    at.number_input(key="cl_zones_min").set_value(60_000)
+    at.number_input(key="cl_zones_max").set_value(150_000)
+    at.button(key="cl_zones_button").click().run()
+    assert not at.exception and not at.error
+    name = "clusterzones 60k-150k (gemeenten)"
+    assert any(s.value.startswith(f"Plan '{name}' toegevoegd") for s in at.success)
+    plan = at.session_state["plans"][name]
+    units = demo_bundle.units("municipality")
+    profiles, _ = standardise(need_indicators(units, bundle=demo_bundle).drop(columns="age_estimated"))
+    expected, score = cluster_zones(units, profiles=profiles, min_population=60_000, max_population=150_000, seed=0)
+    assert plan.assignment.equals(expected.assignment)
+    assert f"{score['zones']} zones, {score['zones_in_band']} binnen de band" in at.success[0].value
+    assert name in at.selectbox(key="cl_plan_municipality").options  # ready for the mix of types per zone

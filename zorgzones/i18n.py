@@ -655,6 +655,22 @@ LABELS.update({
     "cl_p_value": ("p (permutaties)", "p (permutations)", "p (permutations)"),
     "cl_units_in_clusters": ("Gebieden in een cluster ({n})", "Zones dans une grappe ({n})", "Areas in a cluster ({n})"),
     "cl_connected": ("{n} aaneengesloten clusters", "{n} grappes contiguës", "{n} connected clusters"),
+    "cl_zones_title": ("Zones uit clusters", "Zones à partir des grappes", "Zones from clusters"),
+    "cl_zones_help": ("Stelt aaneengesloten zones voor van gebieden met een gelijkaardige nood (dezelfde indicatoren), elk "
+                      "binnen de bevolkingsband; het plan komt bij de plannen van deze sessie (Verkennen, Zoneplanner).",
+                      "Propose des zones contiguës de zones aux besoins semblables (les mêmes indicateurs), chacune dans la "
+                      "fourchette de population ; le plan s'ajoute aux plans de cette session (Explorer, Planificateur).",
+                      "Proposes contiguous zones of areas with alike need (the same indicators), each within the population "
+                      "band; the plan joins this session's plans (Explore, Zone planner)."),
+    "cl_zones_button": ("Zones voorstellen", "Proposer des zones", "Propose zones"),
+    "cl_zones_name": ("clusterzones {low}k-{high}k ({level})", "zones par grappes {low}k-{high}k ({level})",
+                      "cluster zones {low}k-{high}k ({level})"),
+    "cl_zones_done": ("Plan '{plan}' toegevoegd: {zones} zones, {inband} binnen de band, {flagged} te groot gemarkeerd, "
+                      "gemiddelde Polsby-Popper {pp}.",
+                      "Plan « {plan} » ajouté : {zones} zones, {inband} dans la fourchette, {flagged} signalées trop grandes, "
+                      "Polsby-Popper moyen {pp}.",
+                      "Plan '{plan}' added: {zones} zones, {inband} within the band, {flagged} flagged oversize, mean "
+                      "Polsby-Popper {pp}."),
     "cl_overlay_toggle": ("Hotspots van deze indicator", "Points chauds de cet indicateur", "Hot spots of this indicator"),
     "cl_overlay_toggle_access": ("Hotspots van het resultaat", "Points chauds du résultat", "Hot spots of the result"),
     "cl_overlay_help": ("Getis-Ord Gi* over aangrenzende gebieden: rood omrand waar hoge waarden samen liggen, blauw waar "
