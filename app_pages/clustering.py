@@ -115,7 +115,7 @@ def _hotspot_map(path: str, level: str, options: tuple, statistic: str, language
     fmap = layer_map(layer, fields={"name": t("name"), "_value": indicator_label(_result.indicator) if info else _result.indicator,
                                     "label_text": t("cl_label"), "_p": t("cl_p_value")},
                      bundle=cache.bundle_for(path), lang=language, tiles=mapview.TILES,
-                     legend=hotspot_legend(_result, statistic), name=t("cl_statistic_" + statistic))
+                     legend=hotspot_legend(_result, statistic), name=t(f"cl_statistic_{statistic}"))
     fmap.get_root().render()
     return mapview._frozen(fmap)
 
