@@ -18,7 +18,7 @@ from app_pages.common import t
 from zorgzones import settings
 from zorgzones.cluster_layers import TYPE_COLOURS
 from zorgzones.errors import ZorgzonesError
-from zorgzones.i18n import format_number
+from zorgzones.i18n import format_number, localized_names
 from zorgzones.indicators import INDICATORS, indicator_keys, uses_age_bands
 from zorgzones.typology import METHODS, zone_type_mix
 
@@ -203,7 +203,7 @@ else:
         members = found.units[found.units[column] != "ns"]
         info = INDICATORS[indicator]
         table = pd.DataFrame({
-            t("name"): members["name"].astype(str) if "name" in members else members.index.astype(str),
+            t("name"): localized_names(common.units(level), common.lang()).reindex(members.index).astype(str),
             t("cl_label"): [t(f"{prefix}_{v}") for v in members[column]],
             common.indicator_label(indicator): [info.format(v, common.lang()) for v in members["value"]],
             t("cl_z"): members["gi_z" if statistic == "gi" else "lisa_z"].round(2),

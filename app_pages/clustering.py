@@ -14,7 +14,7 @@ from zorgzones.cluster_layers import GI_COLOURS, LISA_COLOURS, hotspot_layer, ty
 from zorgzones.cluster_maps import layer_map, overlay_group
 from zorgzones.errors import ZorgzonesError
 from zorgzones.hotspots import HotSpots, cluster_polygons, hot_spots
-from zorgzones.i18n import format_number
+from zorgzones.i18n import format_number, localized_names
 from zorgzones.indicators import INDICATORS
 from zorgzones.maps import legend_html
 from zorgzones.typology import Typology, need_indicators, need_typology, standardise
@@ -88,6 +88,7 @@ def _typology_map(path: str, level: str, options: tuple, language: str, plan_id:
     units = cache._units(path, level)
     layer = typology_layer(_result, units, lang=language)
     frame = layer.frame
+    frame["name"] = localized_names(units, language).reindex(frame.index).to_numpy()  # official French names in French
     frame["_estimated"] = [t("cl_estimated_mark") if e else "" for e in frame["age_estimated"]]
     frame["_pop"] = [format_number(v, 0, language) for v in units["pop_total"].reindex(frame.index)]
     zones = mapview._zone_shapes(path, _plan.level, plan_id, _plan) if _plan is not None else None
@@ -109,6 +110,7 @@ def _hotspot_map(path: str, level: str, options: tuple, statistic: str, language
     units = cache._units(path, level)
     layer = hotspot_layer(_result, units, statistic=statistic, lang=language)
     frame = layer.frame
+    frame["name"] = localized_names(units, language).reindex(frame.index).to_numpy()
     info = INDICATORS.get(_result.indicator)
     frame["_value"] = [info.format(v, language) if info is not None else format_number(v, 2, language) for v in frame["value"]]
     frame["_p"] = [format_number(v, 3, language) for v in frame["gi_p" if statistic == "gi" else "lisa_p"]]
