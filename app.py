@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/explore.py", title=common.t("page_explore"), icon=":material/map:", url_path="explore", default=True),
     st.Page("app_pages/access.py", title=common.t("page_access"), icon=":material/directions_car:", url_path="access"),
     st.Page("app_pages/planner.py", title=common.t("page_planner"), icon=":material/edit_location_alt:", url_path="planner"),
+    st.Page("app_pages/cluster.py", title=common.t("page_cluster"), icon=":material/hub:", url_path="cluster"),
     st.Page("app_pages/export.py", title=common.t("page_export"), icon=":material/download:", url_path="export"),
     st.Page("app_pages/data.py", title=common.t("page_data"), icon=":material/database:", url_path="data"),
 ]

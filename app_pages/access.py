@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import clustering, common
 from app_pages.common import t
 from zorgzones import settings
 from zorgzones.analysis import e2sfca_steps, parse_steps
@@ -126,7 +126,8 @@ for label, sites in ((t("layer_greedy"), greedy_sites), (t("layer_exact"), exact
         analysis[label] = sites[["name", "geometry"]]
 key = repr((result["settings"], int(p), bool(exact)))
 fmap = common.web_map(level, "pop_total", plan, [result["kind"]], analysis=analysis, analysis_key=key)
-common.show_map(fmap, key="access_map")
+overlay = clustering.access_overlay(result, container=st.sidebar)  # hot spots of the result (issue 16)
+common.show_map(fmap, key="access_map", layers=overlay)
 
 by_unit = access.by_unit.reindex(units.index)
 table = pd.DataFrame({t("name"): names, t("travel_min"): by_unit["mean_travel_min"].round(1),

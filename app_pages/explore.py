@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import clustering, common
 from app_pages.common import t
 from zorgzones.access_summary import in_region
 from zorgzones.errors import ZorgzonesError
@@ -37,6 +37,7 @@ params["level"], params["indicator"] = level, indicator
 plan = common.plan_picker(level, key=f"explore_plan_{level}", container=side)
 kinds = side.multiselect(t("service_types"), kinds_all, default=kinds_all, format_func=common.service_type_label,
                          key="explore_kinds")
+overlay = clustering.explore_overlay(level, indicator, container=side)  # hot spots of the indicator (issue 16)
 if plan is None and common.plans() and not common.plans_of_level(level):
     other = next(iter(common.plans().values()))
     st.caption(t("plan_other_level", plan=other.name, plan_level=common.level_label(other.level)))
@@ -48,7 +49,7 @@ try:
 except ZorgzonesError as exc:  # e.g. uploaded services of a type without any capacity
     common.show_error(exc)
 else:
-    common.show_map(fmap, key="explore_map")
+    common.show_map(fmap, key="explore_map", layers=overlay)
 
 units = common.units(level)
 if plan is not None:

@@ -194,7 +194,7 @@ def test_exported_html_map_draws_offline(browser, demo_bundle, tmp_path):
 
 # -- every page in a real browser, in French (issue 17) ---------------------------------------------------------------
 #: Page url path -> whether it draws a map on opening.
-PAGES = {"explore": True, "access": False, "planner": True, "export": False, "data": False}
+PAGES = {"explore": True, "access": False, "planner": True, "cluster": True, "export": False, "data": False}
 
 
 @pytest.fixture(scope="module")

@@ -631,3 +631,112 @@ def localized_names(frame, lang: str):
     if lang == "fr" and "name_fr" in frame:
         return frame["name_fr"].where(frame["name_fr"].notna() & (frame["name_fr"].astype(str) != ""), names)
     return names
+
+# clustering page and hot-spot overlays of the app (issue 16): (Dutch, French, English)
+LABELS.update({
+    "page_cluster": ("Typologie & hotspots", "Typologie & points chauds", "Typology & hot spots"),
+    "cl_title": ("Typologie van zorgnood en hotspots", "Typologie des besoins et points chauds", "Need typology and hot spots"),
+    "cl_intro": ("Gebieden gegroepeerd volgens gestandaardiseerde indicatoren van zorgnood, en waar een indicator "
+                 "ruimtelijk hoog of laag clustert.",
+                 "Zones regroupées selon des indicateurs de besoins standardisés, et où un indicateur se concentre "
+                 "spatialement en valeurs hautes ou basses.",
+                 "Areas grouped by standardised need indicators, and where an indicator clusters high or low in space."),
+    "cl_tab_types": ("Types van zorgnood", "Types de besoins", "Types of need"),
+    "cl_tab_hotspots": ("Hot en cold spots", "Points chauds et froids", "Hot and cold spots"),
+    "cl_section": ("Onderdeel", "Partie", "Section"),
+    "cl_method_kmeans": ("k-means", "k-moyennes", "k-means"),
+    "cl_method_gmm": ("Gaussisch mengmodel", "Mélange gaussien", "Gaussian mixture"),
+    "cl_method_ward": ("Ward (hiërarchisch)", "Ward (hiérarchique)", "Ward (hierarchical)"),
+    "cl_k": ("Aantal types (k)", "Nombre de types (k)", "Number of types (k)"),
+    "cl_k_auto": ("automatisch (silhouet)", "automatique (silhouette)", "automatic (silhouette)"),
+    "cl_k_chosen": ("Gekozen aantal types", "Nombre de types choisi", "Number of types chosen"),
+    "cl_k_auto_note": ("Het aantal met de hoogste gemiddelde silhouetscore (hoger = types beter gescheiden).",
+                       "Le nombre au score de silhouette moyen le plus élevé (plus haut = types mieux séparés).",
+                       "The number with the highest mean silhouette score (higher = types better separated)."),
+    "cl_silhouette": ("Silhouetscore", "Score de silhouette", "Silhouette score"),
+    "cl_indicators": ("Indicatoren", "Indicateurs", "Indicators"),
+    "cl_pick_indicators": ("Kies minstens één indicator.", "Choisissez au moins un indicateur.", "Pick at least one indicator."),
+    "cl_plan_mix": ("Plan voor de mix per zone", "Plan pour la répartition par zone", "Plan for the mix per zone"),
+    "cl_running_typology": ("Types berekenen...", "Calcul des types...", "Computing the types..."),
+    "cl_running_hotspots": ("Hotspots berekenen...", "Calcul des points chauds...", "Computing the hot spots..."),
+    "cl_estimated_warning": ("{n} gebieden steunen op geschatte leeftijdsgroepen (de leeftijdsopbouw van hun gemeente): "
+                             "hun vergrijzingsindicatoren zijn schattingen.",
+                             "{n} zones reposent sur des tranches d'âge estimées (la structure d'âge de leur commune) : "
+                             "leurs indicateurs de vieillissement sont des estimations.",
+                             "{n} areas rest on estimated age bands (their municipality's age structure): their ageing "
+                             "indicators are estimates."),
+    "cl_estimated_hot": ("{n} gebieden steunen op geschatte leeftijdsgroepen: binnen een gemeente zijn hun waarden gelijk, "
+                         "dus hotspots binnen een gemeente zijn niet te onderscheiden.",
+                         "{n} zones reposent sur des tranches d'âge estimées : leurs valeurs sont égales au sein d'une "
+                         "commune, les points chauds y sont donc indiscernables.",
+                         "{n} areas rest on estimated age bands: their values are equal within a municipality, so hot "
+                         "spots inside a municipality cannot be told apart."),
+    "cl_type": ("Type", "Type", "Type"),
+    "cl_region": ("Gewest (gemiddelde)", "Région (moyenne)", "Region (average)"),
+    "cl_region_row": ("alle gebieden met inwoners", "toutes les zones habitées", "all populated areas"),
+    "cl_profile": ("Profiel", "Profil", "Profile"),
+    "cl_profiles": ("Profielen van de types", "Profils des types", "Profiles of the types"),
+    "cl_profile_chart": ("Gemiddelde per type in standaardafwijkingen t.o.v. het gewest (0)",
+                         "Moyenne par type en écarts-types par rapport à la région (0)",
+                         "Mean per type in standard deviations from the region (0)"),
+    "cl_profile_help": ("Rood: hoger dan gemiddeld, blauw: lager. De tabel eronder geeft de gemiddelde waarde per type "
+                        "(gemiddelde van de gebieden, niet gewogen naar inwoners).",
+                        "Rouge : au-dessus de la moyenne, bleu : en dessous. Le tableau ci-dessous donne la valeur moyenne "
+                        "par type (moyenne des zones, non pondérée par les habitants).",
+                        "Red: above average, blue: below. The table below gives the mean value per type (mean of the "
+                        "areas, not weighted by population)."),
+    "cl_z_axis": ("standaardafwijkingen", "écarts-types", "standard deviations"),
+    "cl_n_units": ("Gebieden", "Zones", "Areas"),
+    "cl_share_estimated": ("Aandeel geschat", "Part estimée", "Share estimated"),
+    "cl_estimate": ("Schatting", "Estimation", "Estimate"),
+    "cl_estimated_mark": ("leeftijden geschat", "âges estimés", "ages estimated"),
+    "cl_zone_mix": ("Mix van types per zone: {plan}", "Répartition des types par zone : {plan}", "Mix of types per zone: {plan}"),
+    "cl_share_pop": ("Aandeel van de inwoners (%)", "Part des habitants (%)", "Share of inhabitants (%)"),
+    "cl_dominant": ("Meest voorkomend type", "Type dominant", "Dominant type"),
+    "cl_statistic": ("Statistiek", "Statistique", "Statistic"),
+    "cl_statistic_gi": ("Getis-Ord Gi*", "Getis-Ord Gi*", "Getis-Ord Gi*"),
+    "cl_statistic_lisa": ("Lokale Moran (LISA)", "Moran local (LISA)", "Local Moran (LISA)"),
+    "cl_permutations": ("Permutaties", "Permutations", "Permutations"),
+    "cl_fdr": ("FDR-correctie", "Correction FDR", "FDR correction"),
+    "cl_fdr_help": ("Benjamini-Hochberg: minder toevalstreffers bij veel gebieden (strenger).",
+                    "Benjamini-Hochberg : moins de faux positifs avec beaucoup de zones (plus strict).",
+                    "Benjamini-Hochberg: fewer chance findings among many areas (stricter)."),
+    "cl_moran": ("Globale Moran's I", "I de Moran global", "Global Moran's I"),
+    "cl_moran_help": ("Boven 0: gelijke waarden liggen naast elkaar.", "Au-dessus de 0 : les valeurs semblables sont voisines.",
+                      "Above 0: similar values lie next to each other."),
+    "cl_threshold": ("Drempel p", "Seuil p", "p threshold"),
+    "cl_label": ("Cluster", "Grappe", "Cluster"),
+    "cl_z": ("z", "z", "z"),
+    "cl_p_value": ("p (permutaties)", "p (permutations)", "p (permutations)"),
+    "cl_units_in_clusters": ("Gebieden in een cluster ({n})", "Zones dans une grappe ({n})", "Areas in a cluster ({n})"),
+    "cl_connected": ("{n} aaneengesloten clusters", "{n} grappes contiguës", "{n} connected clusters"),
+    "cl_zones_title": ("Zones uit clusters", "Zones à partir des grappes", "Zones from clusters"),
+    "cl_zones_help": ("Stelt aaneengesloten zones voor van gebieden met een gelijkaardige nood (dezelfde indicatoren), elk "
+                      "binnen de bevolkingsband; het plan komt bij de plannen van deze sessie (Verkennen, Zoneplanner).",
+                      "Propose des zones contiguës de zones aux besoins semblables (les mêmes indicateurs), chacune dans la "
+                      "fourchette de population ; le plan s'ajoute aux plans de cette session (Explorer, Planificateur).",
+                      "Proposes contiguous zones of areas with alike need (the same indicators), each within the population "
+                      "band; the plan joins this session's plans (Explore, Zone planner)."),
+    "cl_zones_button": ("Zones voorstellen", "Proposer des zones", "Propose zones"),
+    "cl_zones_name": ("clusterzones {low}k-{high}k ({level})", "zones par grappes {low}k-{high}k ({level})",
+                      "cluster zones {low}k-{high}k ({level})"),
+    "cl_zones_done": ("Plan '{plan}' toegevoegd: {zones} zones, {inband} binnen de band, {flagged} te groot gemarkeerd, "
+                      "gemiddelde Polsby-Popper {pp}.",
+                      "Plan « {plan} » ajouté : {zones} zones, {inband} dans la fourchette, {flagged} signalées trop grandes, "
+                      "Polsby-Popper moyen {pp}.",
+                      "Plan '{plan}' added: {zones} zones, {inband} within the band, {flagged} flagged oversize, mean "
+                      "Polsby-Popper {pp}."),
+    "cl_overlay_toggle": ("Hotspots van deze indicator", "Points chauds de cet indicateur", "Hot spots of this indicator"),
+    "cl_overlay_toggle_access": ("Hotspots van het resultaat", "Points chauds du résultat", "Hot spots of the result"),
+    "cl_overlay_help": ("Getis-Ord Gi* over aangrenzende gebieden: rood omrand waar hoge waarden samen liggen, blauw waar "
+                        "lage samen liggen (p <= 0,05).",
+                        "Getis-Ord Gi* sur les zones voisines : bordé de rouge où les valeurs hautes se regroupent, de bleu "
+                        "où les basses se regroupent (p <= 0,05).",
+                        "Getis-Ord Gi* over neighbouring areas: outlined red where high values cluster, blue where low "
+                        "values cluster (p <= 0.05)."),
+    "cl_overlay_measure": ("Hotspots van", "Points chauds de", "Hot spots of"),
+    "cl_overlay_layer": ("Hotspots (Gi*)", "Points chauds (Gi*)", "Hot spots (Gi*)"),
+    "cl_overlay_summary": ("{hot} hot en {cold} cold spots (Gi*, {n} permutaties, p <= {alpha})",
+                           "{hot} points chauds et {cold} points froids (Gi*, {n} permutations, p <= {alpha})",
+                           "{hot} hot and {cold} cold spots (Gi*, {n} permutations, p <= {alpha})"),
+})
