@@ -10,8 +10,8 @@ from jinja2 import Template
 from zorgzones.cluster_layers import MapLayer
 from zorgzones.i18n import t
 from zorgzones.indicators import credit_line, demo_label
-from zorgzones.maps import (CREDITS_STYLE, MAP_CSS, MAP_JS, TILES_ATTRIBUTION, _Attribution, _feature_collection,
-                            _Legend, escape_text, zone_layer)
+from zorgzones.maps import (CREDITS_STYLE, MAP_CSS, MAP_JS, TILES_ATTRIBUTION, MapAttribution, feature_collection,
+                            MapLegend, escape_text, zone_layer)
 
 
 class _GroupLegend(MacroElement):
@@ -55,7 +55,7 @@ def overlay_group(layer: MapLayer, *, name: str, legend: str | None = None, skip
         frame = frame[~frame["label"].isin(skip)]
     group = folium.FeatureGroup(name=escape_text(name), show=True)
     if len(frame):
-        shapes = _feature_collection(frame, ["_fill"])
+        shapes = feature_collection(frame, ["_fill"])
         folium.GeoJson(shapes, interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#ffffff", "weight": 5, "opacity": 0.9}).add_to(group)
         folium.GeoJson(shapes, interactive=False,
@@ -81,19 +81,19 @@ def layer_map(layer: MapLayer, *, fields: dict[str, str], zones: gpd.GeoDataFram
         folium.TileLayer(tiles, name=t("basemap", lang), attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
     columns = [c for c in fields if c in frame.columns]
     folium.GeoJson(
-        _feature_collection(frame, columns + ["_fill"]), name=escape_text(name or layer.title),
+        feature_collection(frame, columns + ["_fill"]), name=escape_text(name or layer.title),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.8},
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=columns, aliases=[escape_text(fields[c]) for c in columns], sticky=True),
     ).add_to(fmap)
-    _Legend(legend if legend is not None else layer.legend()).add_to(fmap)
+    MapLegend(legend if legend is not None else layer.legend()).add_to(fmap)
     layers = ["units"]
     if zones is not None and len(zones):
         zone_layer(zones, name=t("zones_layer", lang)).add_to(fmap)
         layers.append("plans")
     credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
     if credits:
-        _Attribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
+        MapAttribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
                      f'{escape_text(credits)}</details>').add_to(fmap)
         fmap.get_root().header.add_child(Element(CREDITS_STYLE))
     if bundle is not None and bundle.is_demo:

@@ -70,7 +70,7 @@ def _hex(colour) -> str:
     return mcolors.to_hex(colour)
 
 
-def _feature_collection(frame: gpd.GeoDataFrame, columns: list[str], *, raw: tuple = ("_fill",)) -> dict:
+def feature_collection(frame: gpd.GeoDataFrame, columns: list[str], *, raw: tuple = ("_fill",)) -> dict:
     """GeoJSON with only ``columns`` as properties, every one escaped text except the style columns in ``raw``.
     Geometries are written by GEOS (``shapely.to_geojson``), several times faster than geopandas' ``to_json``."""
     values = {c: frame[c].tolist() if c in raw else [escape_text(v) for v in frame[c]] for c in columns}
@@ -80,7 +80,7 @@ def _feature_collection(frame: gpd.GeoDataFrame, columns: list[str], *, raw: tup
                          for i, g in enumerate(shapes)]}
 
 
-class _Attribution(MacroElement):
+class MapAttribution(MacroElement):
     """Adds an attribution (credit line of our own layers) to the map's attribution control."""
 
     _template = Template("""
@@ -95,7 +95,7 @@ class _Attribution(MacroElement):
         self.text = text
 
 
-class _Legend(MacroElement):
+class MapLegend(MacroElement):
     """The class legend as a Leaflet control (plain HTML: no d3 or other script to load)."""
 
     _template = Template("""
@@ -163,14 +163,14 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     fields = ["_name", "_value", "_pop"] + (["_zone"] if plan is not None else [])
     aliases = ["", info.title(lang) + ":", t("population", lang) + ":"] + ([t("zone", lang) + ":"] if plan is not None else [])
     folium.GeoJson(
-        _feature_collection(shown, fields + ["_fill"]), name=info.label(lang),
+        feature_collection(shown, fields + ["_fill"]), name=info.label(lang),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[escape_text(a) for a in aliases], sticky=True),
     ).add_to(fmap)
     labels = class_labels(bins, float(np.nanmin(values)), info, lang) if len(bins) else []
     no_data = t("no_data", lang) if (np.asarray(classes) < 0).any() else None
-    _Legend(legend_html(info.title(lang), colours, labels, no_data=no_data)).add_to(fmap)
+    MapLegend(legend_html(info.title(lang), colours, labels, no_data=no_data)).add_to(fmap)
 
     layers = ["units"]
     if plan is not None:
@@ -184,7 +184,7 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         add_analysis_layer(fmap, frame, name=name)
     credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
     if credits:  # one short line; the full credits with licences one click away
-        _Attribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
+        MapAttribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
                      f'{escape_text(credits)}</details>').add_to(fmap)
         fmap.get_root().header.add_child(Element(CREDITS_STYLE))
     if bundle is not None and bundle.is_demo:
@@ -240,7 +240,7 @@ def add_analysis_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, *, name: str, 
     columns = [c for c in frame.columns if c != frame.geometry.name][:6] if column is None else [column]
     points = len(shown) and (shown.geom_type == "Point").all()
     layer = folium.GeoJson(
-        _feature_collection(shown, columns),
+        feature_collection(shown, columns),
         name=escape_text(name),
         style_function=lambda f: {"color": colour, "weight": 1.2, "fillColor": colour, "fillOpacity": 0.35},
         marker=folium.CircleMarker(radius=4, fill=True) if points else None,
@@ -360,7 +360,7 @@ def zone_layer(zones: gpd.GeoDataFrame, *, selected: gpd.GeoDataFrame | None = N
     group = folium.FeatureGroup(name=name, show=True)
     if len(zones):
         # not interactive: on a canvas map an outline catches every click inside it, and clicks must reach the units
-        folium.GeoJson(_feature_collection(zones, []), interactive=False,
+        folium.GeoJson(feature_collection(zones, []), interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.2}).add_to(group)
         style = ("font:600 11px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;"
                  "transform:translate(-50%,-50%)")
@@ -368,7 +368,7 @@ def zone_layer(zones: gpd.GeoDataFrame, *, selected: gpd.GeoDataFrame | None = N
         _Labels([[round(float(lat), 6), round(float(lon), 6), f'<div style="{style}">{escape_text(label)}</div>']
                  for lat, lon, label in zip(order["label_lat"], order["label_lon"], order["zone_name"])]).add_to(group)
     if selected is not None and len(selected):
-        folium.GeoJson(_feature_collection(selected, []), interactive=False,
+        folium.GeoJson(feature_collection(selected, []), interactive=False,
                        style_function=lambda f: {"color": "#1565c0", "weight": 3, "fillColor": "#1565c0", "fillOpacity": 0.25}
                        ).add_to(group)
     return group
