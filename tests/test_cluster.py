@@ -270,3 +270,16 @@ def test_zone_type_mix_of_finer_units_goes_through_their_municipality():
     mix = zone_type_mix(result, plan, units)
     assert mix.loc["west", "type_1"] == 1.0 and mix.loc["east", "type_2"] == 1.0
     assert mix["dominant_type"].to_dict() == {"east": 2, "west": 1}
+
+
+def test_units_file_without_projected_columns_drops_the_growth_default(demo_bundle, tmp_path, capsys):
+    from zorgzones.cli import main
+
+    units = demo_bundle.units("municipality")
+    units.drop(columns=[c for c in units.columns if c[-4:].isdigit()]).reset_index().to_file(tmp_path / "units.gpkg")
+    base = ["--units", str(tmp_path / "units.gpkg"), "--demo", "--data-dir", str(tmp_path), "--k", "3", "--json"]
+    assert main(["cluster", "typology", *base]) == 0
+    out, err = capsys.readouterr()
+    assert "growth_80plus_2035 left out" in err and "growth_80plus_2035" not in json.loads(out)["indicators"]
+    assert main(["cluster", "typology", *base, "--indicator", "growth_80plus_2035", "--only"]) == 2  # asked for: refused
+    assert "pop_80plus_2035" in capsys.readouterr().err

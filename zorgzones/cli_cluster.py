@@ -10,6 +10,7 @@ import pandas as pd
 from zorgzones.cli_common import print_json, progress_enabled
 from zorgzones.cli_plan import load_plan, load_units
 from zorgzones.errors import ValidationError
+from zorgzones.indicators import INDICATORS
 from zorgzones.settings import LEVELS, TYPOLOGY_INDICATORS
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".gpkg")
@@ -39,11 +40,24 @@ def _inputs(args):
     return plan, level, units, _bundle(args)
 
 
-def _indicators(args) -> tuple:
+def _indicators(args, units) -> tuple:
+    """The --indicator keys, with the defaults unless --only; a default the units cannot give (a units file without
+    the projected columns of a growth indicator) is left out with a note."""
     picked = list(dict.fromkeys(args.indicator))
     if args.only and not picked:
         raise ValidationError("indicators", ["--only needs at least one --indicator KEY"])
-    return tuple(picked) if args.only else tuple(dict.fromkeys([*TYPOLOGY_INDICATORS, *picked]))
+    if args.only:
+        return tuple(picked)
+    defaults = []
+    for key in TYPOLOGY_INDICATORS:
+        indicator = INDICATORS[key]
+        needed = [c for c in (indicator.numerator, indicator.denominator) if c and indicator.measure is None]
+        if key not in picked and key not in units.columns and any(c not in units.columns for c in needed):
+            print(f"note: default indicator {key} left out: the units have no column(s) "
+                  f"{', '.join(c for c in needed if c not in units.columns)}", file=sys.stderr)
+            continue
+        defaults.append(key)
+    return tuple(dict.fromkeys([*defaults, *picked]))
 
 
 def _write(path: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -77,7 +91,7 @@ def run_typology(args) -> int:
     plan, level, units, bundle = _inputs(args)
     if progress_enabled(args):
         print(f"typology of {len(units)} {level} units …", file=sys.stderr)
-    result = need_typology(units, bundle=bundle, indicators=_indicators(args), k=args.k, method=args.method,
+    result = need_typology(units, bundle=bundle, indicators=_indicators(args, units), k=args.k, method=args.method,
                            k_range=(args.k_min, args.k_max), seed=args.seed)
     profiles = result.profiles.copy()
     for lang in ("nl", "en", "fr"):
@@ -166,7 +180,7 @@ def run_zones(args) -> int:
     _check_out(args, PLAN_SUFFIXES)
     plan_in, level, units, bundle = _inputs(args)
     low, high = _band(args, units)
-    values = need_indicators(units, bundle=bundle, indicators=_indicators(args))
+    values = need_indicators(units, bundle=bundle, indicators=_indicators(args, units))
     profiles, _ = standardise(values.drop(columns="age_estimated"))
     plan, score = cluster_zones(units, profiles=profiles, min_population=low, max_population=high, respect=args.respect,
                                 linkage=args.linkage, island_policy=args.island_policy, seed=args.seed,
