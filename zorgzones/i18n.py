@@ -580,6 +580,9 @@ LABELS.update({
                               "Gi* compares each unit together with its neighbours (shared border; islands linked to the nearest "
                               "unit) with the whole area. Permutation inference: {permutations} conditional permutations, seed "
                               "{seed}; classes by pseudo p <= {ps} ({levels} confidence). Global Moran's I: {moran}."),
+    "pack_hot_estimated": ("Binnen een gemeente zijn hot spots daardoor niet van elkaar te onderscheiden.",
+                           "À l'intérieur d'une commune, les points chauds ne se distinguent donc pas.",
+                           "Hot spots within one municipality therefore cannot be told apart."),
     "pack_hot_zones": ("Zones met het grootste aandeel inwoners in hot spots (95 %+)",
                        "Zones avec la plus grande part d'habitants en points chauds (95 %+)",
                        "Zones with the largest share of inhabitants in hot spots (95 %+)"),

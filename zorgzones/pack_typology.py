@@ -22,8 +22,10 @@ PAGE_KINDS = tuple(kind for kinds in EXTRA_PAGES.values() for kind in kinds)
 #: Colours of the hot/cold classes (strong to weak; ArcGIS Hot Spot Analysis' diverging scheme), not significant, none.
 HOT_COLOURS = dict(zip(HOT_CLASSES, ("#d62f27", "#ed7551", "#fab984", "#4575b5", "#849eba", "#c0ccdf", "#f2f2f2",
                                      pm.NO_DATA_COLOUR)))
+#: Areas wider than this times their height get the map across the page (the legend and tables below it).
+WIDE_ASPECT = 1.6
 #: Zones per column of the mix bars (more zones: two columns).
-MIX_ROWS_PER_COLUMN = 30
+MIX_ROWS_PER_COLUMN = 32
 
 
 def page_kinds(data: PackData) -> list[str]:
@@ -59,10 +61,10 @@ def typology_settings(data: PackData) -> str:
              indicators="; ".join(labels))
     untyped = int((typ.units["cluster"] == 0).sum())
     if untyped:
-        text += " " + t("pack_untyped", lang, n=untyped, units=_unit_word(data))
+        text += " " + t("pack_untyped", lang, n=format_number(untyped, 0, lang), units=_unit_word(data))
     estimated = int(typ.units["age_estimated"].sum())
     if estimated:
-        text += " " + t("pack_ages_estimated", lang, n=estimated, units=_unit_word(data))
+        text += " " + t("pack_ages_estimated", lang, n=format_number(estimated, 0, lang), units=_unit_word(data))
     return text
 
 
@@ -75,27 +77,40 @@ def hotspot_settings(data: PackData) -> str:
              ps=ps, moran=format_number(hs.moran_i, 2, lang))
     estimated = int(hs.units["age_estimated"].sum())
     if estimated:
-        text += " " + t("pack_ages_estimated", lang, n=estimated, units=_unit_word(data))
+        text += " " + t("pack_ages_estimated", lang, n=format_number(estimated, 0, lang), units=_unit_word(data))
+        text += " " + t("pack_hot_estimated", lang)
     return text
 
 
 # -- need types: map and profiles ------------------------------------------------------------------------------
+def wide(data: PackData) -> bool:
+    """Whether the area is so much wider than high (Flanders) that its map runs across the page, the rest below."""
+    minx, miny, maxx, maxy = data.units.total_bounds
+    return (maxx - minx) > WIDE_ASPECT * max(maxy - miny, 1.0)
+
+
 def draw_typology(fig, data: PackData, *, overview, top: float, bottom: float) -> None:
     """Map of the plan's units by need type (zone borders and numbers as on the overview) with a legend naming each
-    type in words, and beside it the profile heat map and the settings."""
+    type in words, the profile heat map and the settings: beside the map, or below it for a wide area."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     lang, typ = data.lang, data.clusters.typology
     span = top - bottom
     cluster = typ.units["cluster"].reindex(data.units.index).fillna(0).astype(int)
-    ax = fig.add_axes([0.02, bottom + 0.29 * span, 0.46, 0.71 * span])
+    if wide(data):
+        map_box, settings_at, settings_va, heat_box = ([0.02, bottom + 0.47 * span, 0.96, 0.53 * span], (0.53, bottom + 0.005),
+                                                       "bottom", [0.27, bottom + 0.09 * span, 0.22, 0.29 * span])
+        profile_at, legend_at, wrap_at = (0.02, bottom + 0.445 * span), (0.515, bottom + 0.445 * span), 95
+    else:
+        map_box, settings_at, settings_va, heat_box = ([0.02, bottom + 0.29 * span, 0.46, 0.71 * span], (0.025, bottom + 0.27 * span),
+                                                       "top", [0.70, bottom + 0.54 * span, 0.28, 0.40 * span])
+        profile_at, legend_at, wrap_at = (0.515, top), (0.505, bottom + 0.47 * span), 88
+    ax = fig.add_axes(map_box)
     overview(ax, data, fontsize=7.0, colours=[type_colour(c) for c in cluster])
-    fig.text(0.025, bottom + 0.27 * span, pm.wrap(typology_settings(data), 88), fontsize=7, va="top", color="#333333",
-             linespacing=1.3)
-    fig.text(0.515, top, t("pack_profile_title", lang), fontsize=9.5, fontweight="bold", va="top")
-    heat = fig.add_axes([0.70, bottom + 0.54 * span, 0.28, 0.40 * span])
-    profile_heatmap(heat, data)
+    fig.text(*settings_at, pm.wrap(typology_settings(data), wrap_at), fontsize=7, va=settings_va, color="#333333", linespacing=1.3)
+    fig.text(*profile_at, t("pack_profile_title", lang), fontsize=9.5, fontweight="bold", va="top")
+    profile_heatmap(fig.add_axes(heat_box), data)
     names = _type_names(data)
     profiles = typ.profiles
     handles = [Patch(facecolor=type_colour(c), edgecolor="#888888", linewidth=0.3,
@@ -106,7 +121,7 @@ def draw_typology(fig, data: PackData, *, overview, top: float, bottom: float) -
     if (cluster == 0).any():
         handles.append(Patch(facecolor=pm.NO_DATA_COLOUR, edgecolor="#888888", linewidth=0.3, label=t("cluster_untyped", lang)))
     handles.append(Line2D([], [], color=pm.ZONE_EDGE, linewidth=1.4, label=t("zone_boundary", lang)))
-    fig.legend(handles=handles, title=t("cluster_types_title", lang), loc="upper left", bbox_to_anchor=(0.505, bottom + 0.47 * span),
+    fig.legend(handles=handles, title=t("cluster_types_title", lang), loc="upper left", bbox_to_anchor=legend_at,
                frameon=False, fontsize=7 if typ.k <= 8 else 6.3, title_fontsize=8, alignment="left", labelspacing=0.35)
 
 
@@ -125,7 +140,7 @@ def profile_heatmap(ax, data: PackData) -> None:
             text = INDICATORS[key].format(value, lang) if np.isfinite(value) else "-"
             ax.text(j, i, text, ha="center", va="center", fontsize=small, color="white" if abs(z[i, j]) > 1.3 else "#111111",
                     fontweight="bold" if c == 0 else "normal")
-    ax.set_yticks(range(len(keys)), [pm.wrap(INDICATORS[k].title(lang), 40) for k in keys], fontsize=6.3, linespacing=1.0)
+    ax.set_yticks(range(len(keys)), [pm.wrap(INDICATORS[k].title(lang), 46) for k in keys], fontsize=6.3, linespacing=1.0)
     ax.set_xticks(range(len(columns)), [str(c) if c else t("pack_area", lang) for c in columns], fontsize=7)
     ax.xaxis.tick_top()
     for tick, c in zip(ax.get_xticklabels(), columns):
@@ -154,7 +169,8 @@ def draw_mix(fig, data: PackData, *, top: float, bottom: float) -> None:
     rows = [(t("pack_area", lang), area.reindex(range(1, typ.k + 1)).fillna(0).to_numpy())]
     rows += [(f"{numbers[z]}  {pm.wrap(str(data.zones.at[z, 'zone_name']), 34).splitlines()[0]}",
               mix.loc[z, [f"type_{c}" for c in range(1, typ.k + 1)]].fillna(0).to_numpy(dtype=float)) for z in numbers]
-    per_column = MIX_ROWS_PER_COLUMN if len(rows) > MIX_ROWS_PER_COLUMN + 2 else len(rows)
+    n_columns = -(-len(rows) // MIX_ROWS_PER_COLUMN)
+    per_column = -(-len(rows) // n_columns)  # columns of even length
     chunks = [rows[i:i + per_column] for i in range(0, len(rows), per_column)]
     height = (top - bottom) - legend_height(typ.k)
     width = 0.96 / len(chunks)
@@ -195,8 +211,15 @@ def draw_hotspots(fig, data: PackData, *, overview, top: float, bottom: float) -
     from matplotlib.patches import Patch
 
     lang, hs = data.lang, data.clusters.hotspots
+    span = top - bottom
     classes = data.clusters.classes.reindex(data.units.index).fillna("none")
-    ax = fig.add_axes([0.02, bottom, 0.58, top - bottom])
+    if wide(data):  # map across the page; legend, settings and zones in three columns below it
+        map_box, below = [0.02, bottom + 0.40 * span, 0.96, 0.60 * span], bottom + 0.38 * span
+        legend_at, settings_at, zones_at, wrap_at = (0.02, below), (0.37, below), (0.68, below), 60
+    else:
+        map_box, legend_at, wrap_at = [0.02, bottom, 0.58, span], (0.62, top), 62
+        settings_at, zones_at = (0.625, top - 0.34 * span), (0.625, bottom + 0.38 * span)
+    ax = fig.add_axes(map_box)
     overview(ax, data, fontsize=7.0, colours=[HOT_COLOURS[c] for c in classes])
     pop = data.units["pop_total"].astype(float) if "pop_total" in data.units else pd.Series(0.0, index=data.units.index)
     handles = []
@@ -210,14 +233,14 @@ def draw_hotspots(fig, data: PackData, *, overview, top: float, bottom: float) -
     handles.append(Line2D([], [], color=pm.ZONE_EDGE, linewidth=1.4, label=t("zone_boundary", lang)))
     ind = INDICATORS[hs.indicator]
     title = pm.wrap(t("pack_hot_legend_title", lang, indicator=ind.title(lang)), 48)
-    fig.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(0.62, top), frameon=False, fontsize=7.5,
+    fig.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=legend_at, frameon=False, fontsize=7.5,
                title_fontsize=8.5, alignment="left")
-    y = top - 0.028 * len(handles) - 0.022 * (title.count("\n") + 1) - 0.03  # below the legend (7.5 pt entries)
-    fig.text(0.625, y, pm.wrap(hotspot_settings(data), 62), fontsize=7, va="top", color="#333333", linespacing=1.3)
+    fig.text(settings_at[0] + 0.005, settings_at[1] - 0.01, pm.wrap(hotspot_settings(data), wrap_at), fontsize=7, va="top",
+             color="#333333", linespacing=1.3)
     zones = hot_zones(data, classes)
     if zones:
-        fig.text(0.625, bottom + 0.30, t("pack_hot_zones", lang), fontsize=8, fontweight="bold", va="top")
-        fig.text(0.625, bottom + 0.265, "\n".join(zones), fontsize=7, va="top", color="#222222", linespacing=1.3)
+        fig.text(zones_at[0] + 0.005, zones_at[1] - 0.01, pm.wrap(t("pack_hot_zones", lang), 50), fontsize=8, fontweight="bold", va="top")
+        fig.text(zones_at[0] + 0.005, zones_at[1] - 0.06, "\n".join(zones), fontsize=7, va="top", color="#222222", linespacing=1.3)
 
 
 def _class_label(c: str, lang: str) -> str:
@@ -264,7 +287,7 @@ def page_figure(data: PackData, kind: str, *, page: str | None, header, overview
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=pm.paper_inches("A4", "landscape"))
-    subtitle = (t("pack_units_line", data.lang, n=len(data.units), units=_unit_word(data)) + " - " + plan_title(data))
+    subtitle = (t("pack_units_line", data.lang, n=format_number(len(data.units), 0, data.lang), units=_unit_word(data)) + " - " + plan_title(data))
     header(fig, data, page_title(data, kind), subtitle, page=page)
     _draw(fig, data, kind, overview=overview, top=0.87, bottom=0.075)
     pm.add_footer(fig, credits(data), date=data.date, lang=data.lang, width_chars=230, page=page)
