@@ -298,7 +298,9 @@ def _export(subparsers) -> None:
                              help="add clustering pages (repeat --with or separate by commas): 'typology' = a map of the "
                                   "plan's units by need type with each type's profile, and a page of each zone's mix of "
                                   "types; 'hotspots' = a map of Gi* hot and cold spots (90/95/99 %%) of the pack's indicator "
-                                  "when it is a share, else share_80plus; e.g. --with typology,hotspots")
+                                  "when it is a share, else share_80plus; e.g. --with typology,hotspots (settings as `zorgzones "
+                                  f"cluster`: k-means, k by silhouette, seed {settings.CLUSTER_SEED}, "
+                                  f"{settings.HOTSPOT_PERMUTATIONS} permutations)")
         add_data_dir(sub)
         add_json(sub)
         sub.set_defaults(func=Handler("cli_export:run_export"), what=name, option_problems=Handler("cli_export:export_option_problems"))
