@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from zorgzones.hotspots import HotSpots, hot_spots
 from zorgzones.indicators import INDICATORS
 from zorgzones.settings import CLUSTER_SEED, PACK_EXTRAS, PACK_HOTSPOT_CONFIDENCE, PACK_HOTSPOT_INDICATOR
-from zorgzones.typology import Typology, need_typology, zone_type_mix
+
+if TYPE_CHECKING:
+    from zorgzones.hotspots import HotSpots
+    from zorgzones.typology import Typology
 
 #: Classes of the hot-spot page, strongest hot first, then not significant and no value.
 HOT_CLASSES = tuple(f"hot_{round(c * 100)}" for c in PACK_HOTSPOT_CONFIDENCE) + tuple(
@@ -63,6 +66,10 @@ class PackClusters:
 def pack_clusters(units, plan, *, bundle, extras: tuple, indicator: str, seed: int = CLUSTER_SEED) -> PackClusters:
     """Need typology (settings' indicators, k by silhouette, k-means) of the plan's ``units`` and each zone's mix of
     types, and/or Gi* hot spots of :func:`hotspot_indicator` with :data:`PACK_HOTSPOT_CONFIDENCE` classes."""
+    # scikit-learn and esda take seconds to load: only a pack with clustering pages loads them
+    from zorgzones.hotspots import hot_spots
+    from zorgzones.typology import need_typology, zone_type_mix
+
     inside = units[units.index.isin(plan.assignment.index)]
     out = PackClusters()
     if "typology" in extras:

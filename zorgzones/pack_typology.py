@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from zorgzones import printmap as pm
-from zorgzones.cluster_layers import TYPE_COLOURS
 from zorgzones.i18n import format_number, t
 from zorgzones.indicators import INDICATORS, credit_line
 from zorgzones.pack_clusters import HOT_CLASSES, hotspot_indicator
@@ -34,6 +33,9 @@ def page_kinds(data: PackData) -> list[str]:
 
 
 def type_colour(cluster: int) -> str:
+    """Colour of need type ``cluster`` as on the web maps (no type: the no-data grey)."""
+    from zorgzones.cluster_layers import TYPE_COLOURS  # with the clustering modules (seconds to load): only when drawn
+
     return TYPE_COLOURS[(int(cluster) - 1) % len(TYPE_COLOURS)] if cluster > 0 else pm.NO_DATA_COLOUR
 
 
