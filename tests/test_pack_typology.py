@@ -4,6 +4,8 @@ name the types as ``need_typology`` does, the hot-spot settings stated, bad valu
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -141,3 +143,9 @@ def test_real_neighbourhood_hotspots_flag_estimated_ages(bundle, tmp_path):
     text = _flat(" ".join(t.get_text() for t in fig.texts))
     assert _flat("(ages estimated)") in text and _flat(INDICATORS["share_80plus"].label("en")) in text
     assert _flat("within one municipality therefore cannot be told apart") in text
+
+
+def test_a_plain_pack_loads_no_clustering_libraries():
+    code = ("import sys; import zorgzones.pack, zorgzones.export_deck; "
+            "print(sorted(m for m in ('esda', 'sklearn', 'zorgzones.typology', 'zorgzones.hotspots') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
