@@ -112,6 +112,10 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
     for kind in pack_typology.page_kinds(data):  # clustering slides (--with), as the PDF's pages
         slide = deck.slides.add_slide(title_only)
         slide.shapes.title.text = pack_typology.page_title(data, kind)
+        title = slide.shapes.title  # one line across the slide: the layout's 44 pt box wraps it into the picture
+        title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.3), Inches(12.5), Inches(0.9)
+        for run in title.text_frame.paragraphs[0].runs:
+            run.font.size = Pt(28)
         picture = figure_png(pack_typology.slide_figure(data, kind, overview=overview_map), dpi=dpi)
         slide.shapes.add_picture(io.BytesIO(picture), Inches(2.7), Inches(1.3), height=Inches(5.6))
         number += 1
