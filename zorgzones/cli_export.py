@@ -14,17 +14,28 @@ from .cli_parser import FORMATS
 from .errors import ValidationError
 
 def export_option_problems(args) -> list[str]:
-    """The output path's problems (type, folder), listed by ``main`` with the range problems of the other options."""
+    """The output path's problems (type, folder) and a pack's unknown ``--with`` pages, listed by ``main`` with the range
+    problems of the other options."""
+    extra = _extra_problems(args)
     try:
         path = output_path(args)
     except ValidationError as exc:
-        return [f"--output: {p}" for p in exc.problems]
+        return [f"--output: {p}" for p in exc.problems] + extra
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        return [f"--output {path}: folder {folder} does not exist; create it or choose another output path"]
+        return [f"--output {path}: folder {folder} does not exist; create it or choose another output path"] + extra
     if path.is_dir():
-        return [f"--output {path} is a folder; give a file name"]
-    return []
+        return [f"--output {path} is a folder; give a file name"] + extra
+    return extra
+
+
+def _extra_problems(args) -> list[str]:
+    """Unknown ``--with`` values of ``export pack`` (each listed with the valid ones)."""
+    if not getattr(args, "with_", None):
+        return []
+    from .pack_clusters import parse_extras
+
+    return parse_extras(args.with_)[1]
 
 
 def output_path(args) -> Path:
@@ -89,7 +100,7 @@ def run_export(args) -> int:
         zones = [z for z in args.zones.split(",")] if args.zones is not None else None
         written = [pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
                                           progress=progress_enabled(args), zones=zones, classes=args.classes,
-                                          title=args.title)]
+                                          title=args.title, extras=args.with_ or ())]
     elif args.what == "html":
         written = [export.write_html(path, bundle, plan=plan, level=level, indicator=args.indicator,
                                      with_services=not args.no_services, lang=args.lang,

@@ -297,6 +297,13 @@ def _export(subparsers) -> None:
                                   "(each zone its own classes, to show its inner differences)")
             sub.add_argument("--title", help="title of the pack (default: the official plan's title, else the plan's name); "
                                              "a plan that is not one of the bundle's official plans is labelled as a scenario")
+            sub.add_argument("--with", dest="with_", action="append", metavar="PAGES", default=None,
+                             help="add clustering pages (repeat --with or separate by commas): 'typology' = a map of the "
+                                  "plan's units by need type with each type's profile, and a page of each zone's mix of "
+                                  "types; 'hotspots' = a map of Gi* hot and cold spots (90/95/99 %%) of the pack's indicator "
+                                  "when it is a share, else share_80plus; e.g. --with typology,hotspots (settings as `zorgzones "
+                                  f"cluster`: k-means, k by silhouette, seed {settings.CLUSTER_SEED}, "
+                                  f"{settings.HOTSPOT_PERMUTATIONS} permutations)")
         add_data_dir(sub)
         add_json(sub)
         sub.set_defaults(func=Handler("cli_export:run_export"), what=name, option_problems=Handler("cli_export:export_option_problems"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from zorgzones import printmap as pm
+from zorgzones import pack_typology, printmap as pm
 from zorgzones.export import check_export
 from zorgzones.export_pack import legend_handles, overview_map, with_progress, zone_map
 from zorgzones.pack_content import PackData, key_figure_table, overview_rows, plan_title, region_name, services_line
@@ -106,6 +106,18 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
         widths = [Inches(0.6), Inches(3.7)] + [Inches(1.37)] * (len(header) - 2)
         rows = [[c.replace("\n", " ") for c in r] for r in all_rows[start:start + ROWS_PER_SLIDE] + totals]
         add_table(slide, [header] + rows, Inches(0.4), Inches(1.3), Inches(12.5), widths, font=11, bold_last=len(totals))
+        number += 1
+        add_footer(slide, number)
+
+    for kind in pack_typology.page_kinds(data):  # clustering slides (--with), as the PDF's pages
+        slide = deck.slides.add_slide(title_only)
+        slide.shapes.title.text = pack_typology.page_title(data, kind)
+        title = slide.shapes.title  # one line across the slide: the layout's 44 pt box wraps it into the picture
+        title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.3), Inches(12.5), Inches(0.9)
+        for run in title.text_frame.paragraphs[0].runs:
+            run.font.size = Pt(28)
+        picture = figure_png(pack_typology.slide_figure(data, kind, overview=overview_map), dpi=dpi)
+        slide.shapes.add_picture(io.BytesIO(picture), Inches(2.7), Inches(1.3), height=Inches(5.6))
         number += 1
         add_footer(slide, number)
 

@@ -13,6 +13,7 @@ from zorgzones import printmap as pm
 from zorgzones.export import check_export
 from zorgzones.i18n import format_number, t
 from zorgzones.indicators import INDICATORS
+from zorgzones import pack_typology
 from zorgzones.pack_content import (CLASS_MODES, TABLE_FONT_PT, PackData, key_figure_table, overview_rows,
                                     pack_data, plan_title, region_name, services_line, table_chunks, table_inline,
                                     zone_classes, zone_numbers)
@@ -88,12 +89,16 @@ def overview_box(data: PackData) -> tuple[float, float, float, float]:
     return tuple(near.total_bounds)
 
 
-def overview_map(ax, data: PackData, *, fontsize: float = 7.5, fit_box: bool = True) -> list[bool]:
-    """Overview map: units by class, zone outlines, zone numbers (or names when few) placed without overlap; with
-    chosen zones, only they are numbered and the map is zoomed to them and their neighbours."""
+def overview_map(ax, data: PackData, *, fontsize: float = 7.5, fit_box: bool = True, colours=None) -> list[bool]:
+    """Overview map: units by class (or filled with ``colours``, one per unit), zone outlines, zone numbers (or names
+    when few) placed without overlap; with chosen zones, only they are numbered and the map is zoomed to them and their
+    neighbours."""
     ind = INDICATORS[data.indicator]
     box = overview_box(data)
-    pm.draw_choropleth(ax, data.units, data.units["_value"], bins=data.bins, cmap=ind.cmap, linewidth=0.1)
+    if colours is None:
+        pm.draw_choropleth(ax, data.units, data.units["_value"], bins=data.bins, cmap=ind.cmap, linewidth=0.1)
+    else:
+        data.units.plot(ax=ax, color=list(colours), edgecolor="white", linewidth=0.1)
     pm.draw_zones(ax, data.zones, labels="none", linewidth=0.8)
     if data.chosen is not None:
         pm.draw_zones(ax, data.zones.loc[data.zone_ids], labels="none", linewidth=1.8)
@@ -267,6 +272,7 @@ def pages(data: PackData) -> list[tuple[str, object]]:
         for chunk in table_chunks(data):
             out.append(("table", (chunk, first)))
             first += len(chunk)
+    out += [(kind, None) for kind in pack_typology.page_kinds(data)]  # clustering pages (--with)
     out += [("zone", z) for z in data.zone_ids]
     return out
 
@@ -276,6 +282,8 @@ def page_figure(data: PackData, kind: str, item, *, page: str | None = None):
         return overview_figure(data, page=page)
     if kind == "table":
         return table_figure(data, item[0], item[1], page=page)
+    if kind in pack_typology.PAGE_KINDS:
+        return pack_typology.page_figure(data, kind, page=page, header=_page_header, overview=overview_map)
     return zone_figure(data, item, page=page)
 
 

@@ -590,6 +590,60 @@ LABELS.update({
 })
 
 
+# clustering pages of the plenary pack (issue 16, ``export pack --with``): (Dutch, French, English)
+LABELS.update({
+    "pack_units_line": ("{n} {units}", "{n} {units}", "{n} {units}"),
+    "pack_method_kmeans": ("k-means", "k-means", "k-means"),
+    "pack_method_gmm": ("Gaussiaans mengmodel", "mélange gaussien", "Gaussian mixture"),
+    "pack_method_ward": ("Ward-clustering", "classification de Ward", "Ward clustering"),
+    "pack_k_auto": (" (hoogste gemiddelde silhouet over k = {low}..{high})",
+                    " (meilleure silhouette moyenne sur k = {low}..{high})",
+                    " (highest mean silhouette over k = {low}..{high})"),
+    "pack_typology_settings": ("Methode: {method} op gestandaardiseerde indicatoren (z-scores), k = {k}{chosen}, seed {seed}. "
+                               "Indicatoren: {indicators}.",
+                               "Méthode : {method} sur indicateurs standardisés (scores z), k = {k}{chosen}, graine {seed}. "
+                               "Indicateurs : {indicators}.",
+                               "Method: {method} on standardised indicators (z-scores), k = {k}{chosen}, seed {seed}. "
+                               "Indicators: {indicators}."),
+    "pack_untyped": ("{n} {units} zonder inwoners hebben geen type.", "{n} {units} sans habitants n'ont pas de type.",
+                     "{n} {units} without inhabitants have no type."),
+    "pack_ages_estimated": ("Schatting: bij {n} {units} volgt de leeftijdsopbouw die van hun gemeente (leeftijden geschat).",
+                            "Estimation : pour {n} {units}, la structure d'âge suit celle de leur commune (âges estimés).",
+                            "Estimate: for {n} {units} the age structure follows their municipality's (ages estimated)."),
+    "pack_type_entry": ("Type {n}: {what} ({units}, {pop} inwoners)", "Type {n} : {what} ({units}, {pop} habitants)",
+                        "Type {n}: {what} ({units}, {pop} inhabitants)"),
+    "pack_profile_title": ("Profiel per type", "Profil par type", "Profile of each type"),
+    "pack_profile_note": ("Gemiddelde per eenheid; kleur: afwijking van het hele gebied in standaarddeviaties (rood erboven, "
+                          "blauw eronder)",
+                          "Moyenne par unité ; couleur : écart à l'ensemble en écarts-types (rouge au-dessus, bleu en dessous)",
+                          "Mean per unit; colour: distance from the whole area in standard deviations (red above, blue below)"),
+    "pack_area": ("Geheel", "Ensemble", "Whole area"),
+    "pack_mix_title": ("Types van zorgnood per zone (aandeel van de inwoners)", "Types de besoins par zone (part des habitants)",
+                       "Types of need per zone (share of inhabitants)"),
+    "pack_hot_entry": ("{what}: {units}, {pop} inwoners", "{what} : {units}, {pop} habitants",
+                       "{what}: {units}, {pop} inhabitants"),
+    "pack_hot_legend_title": ("Getis-Ord Gi* van {indicator}", "Getis-Ord Gi* de {indicator}", "Getis-Ord Gi* of {indicator}"),
+    "pack_no_statistic": ("Geen statistiek (geen waarde of geen buur)", "Pas de statistique (pas de valeur ou pas de voisin)",
+                          "No statistic (no value or no neighbour)"),
+    "pack_hotspot_settings": ("Gi* vergelijkt elke eenheid samen met haar buren (gemeenschappelijke grens; eilanden aan de "
+                              "dichtstbijzijnde eenheid gekoppeld) met het hele gebied. Permutatie-inferentie: {permutations} "
+                              "voorwaardelijke permutaties, seed {seed}; klassen naar pseudo-p <= {ps} ({levels} betrouwbaarheid). "
+                              "Globale Moran's I: {moran}.",
+                              "Gi* compare chaque unité avec ses voisines (frontière commune ; îles reliées à l'unité la plus "
+                              "proche) à l'ensemble. Inférence par permutations : {permutations} permutations conditionnelles, "
+                              "graine {seed} ; classes selon p simulé <= {ps} (confiance {levels}). I de Moran global : {moran}.",
+                              "Gi* compares each unit together with its neighbours (shared border; islands linked to the nearest "
+                              "unit) with the whole area. Permutation inference: {permutations} conditional permutations, seed "
+                              "{seed}; classes by pseudo p <= {ps} ({levels} confidence). Global Moran's I: {moran}."),
+    "pack_hot_estimated": ("Binnen een gemeente zijn hot spots daardoor niet van elkaar te onderscheiden.",
+                           "À l'intérieur d'une commune, les points chauds ne se distinguent donc pas.",
+                           "Hot spots within one municipality therefore cannot be told apart."),
+    "pack_hot_zones": ("Zones met het grootste aandeel inwoners in hot spots (95 %+)",
+                       "Zones avec la plus grande part d'habitants en points chauds (95 %+)",
+                       "Zones with the largest share of inhabitants in hot spots (95 %+)"),
+    "pack_hot_zone_line": ("{nr}  {zone}: {share} %", "{nr}  {zone} : {share} %", "{nr}  {zone}: {share} %"),
+})
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The label ``key`` in ``lang`` (``nl``, ``fr`` or ``en``), formatted with ``values``; an unknown key shows itself.
 

@@ -16,6 +16,7 @@ from zorgzones.errors import ValidationError
 from zorgzones.settings import PACK_CLASS_MODES
 from zorgzones.i18n import LANGUAGES, format_number, localized_names, t
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, credit_line, get_indicator, indicator_values, shown_values
+from zorgzones.pack_clusters import PackClusters, pack_clusters, parse_extras
 from zorgzones.zones import Plan, dissolve_zones
 
 PACK_SUFFIXES = {".pdf": "pdf", ".pptx": "pptx"}
@@ -70,6 +71,9 @@ class PackData:
     chosen: list | None = None
     classes: str = "regional"
     title: str | None = None
+    #: Clustering pages asked for (``typology``, ``hotspots``) and their content.
+    extras: tuple = ()
+    clusters: PackClusters | None = None
 
     @property
     def credits(self) -> str:
@@ -108,9 +112,10 @@ def region_name(region: str, lang: str) -> str:
 
 def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = "share_65plus", lang: str = "nl",
               with_services: bool = True, tolerance_m: float = 40.0, date: dt.date | None = None, zones=None,
-              classes: str = "regional", title: str | None = None) -> PackData:
+              classes: str = "regional", title: str | None = None, extras=()) -> PackData:
     """Compute the content of a plenary pack (shared by the PDF and the PowerPoint deck); ``zones`` limits the pages to
-    those zone ids (the overview then shows them and their neighbours), ``classes`` is ``regional`` or ``zone``."""
+    those zone ids (the overview then shows them and their neighbours), ``classes`` is ``regional`` or ``zone``;
+    ``extras`` adds clustering pages: ``typology`` (need types) and/or ``hotspots`` (Gi* hot spots)."""
     from zorgzones.plan_metrics import region_summary, zone_metrics
 
     problems = []
@@ -127,6 +132,8 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
                             + (" ..." if len(plan.zone_ids) > 12 else ""))
         if not chosen:
             problems.append("--zones is empty; give zone ids separated by commas")
+    extras, extra_problems = parse_extras(extras)
+    problems += extra_problems
     if problems:
         raise ValidationError("plenary pack", problems)
     level = level or plan.level
@@ -145,8 +152,9 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
     bins, _ = pm.classify(shown["_value"], scheme="fisher_jenks", k=5)
     shapes = pm.display_geometries(dissolve_zones(units, plan), tolerance_m=tolerance_m)
     shapes = shapes[["zone_name", "geometry"]].join(metrics.drop(columns="zone_name")).sort_values("zone_name", key=lambda s: s.str.lower())
+    clusters = pack_clusters(units, plan, bundle=bundle, extras=extras, indicator=indicator) if extras else None
     return PackData(bundle, plan, level, indicator, lang, shown, shapes, metrics, regions, services, bins, date or dt.date.today(),
-                    chosen=chosen, classes=classes, title=title)
+                    chosen=chosen, classes=classes, title=title, extras=extras, clusters=clusters)
 
 
 def plan_title(data: PackData) -> str:

@@ -232,6 +232,13 @@ ORIENTATIONS = ("landscape", "portrait")
 MAP_ORIENTATIONS = ORIENTATIONS + ("auto",)
 #: Classes of the pack's zone maps: one set for the whole area (zones comparable) or one per zone (inner differences).
 PACK_CLASS_MODES = ("regional", "zone")
+#: Optional clustering pages of the plenary pack (``--with``): need types (map, profiles, mix per zone) and hot spots.
+PACK_EXTRAS = ("typology", "hotspots")
+#: Indicator of the pack's hot-spot page unless the pack's own indicator is a share (ageing is the usual question).
+PACK_HOTSPOT_INDICATOR = "share_80plus"
+#: Confidence levels of the pack's hot/cold-spot classes (pseudo p <= 1 - level), strongest first, as ArcGIS's
+#: Hot Spot Analysis shows them: a reader sees how sure each spot is, not only whether it passed 95 %.
+PACK_HOTSPOT_CONFIDENCE = (0.99, 0.95, 0.90)
 
 #: Bounds of command-line options, checked before any work starts (see ``cli_common``):
 #: PNG resolution in dots per inch (below 10 nothing is legible, above 2400 an A0 page no longer fits in memory),
