@@ -168,6 +168,9 @@ POPULATION_FIRST_YEAR = 2009
 PROJECTION_VINTAGE = "2022"
 #: First year the Planning Bureau file projects (it holds observed Statbel figures up to 1 January 2021).
 FPB_FIRST_PROJECTED_YEAR = 2022
+#: Last year (a calendar year) of the app's zone trend chart and band-by-year check by default: zone plans look
+#: 15-20 years ahead ("2030", "2040" in planning documents); the projection itself runs to 2071.
+PLAN_HORIZON_YEAR = 2040
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
