@@ -43,9 +43,17 @@ def _web_map(path: str, level: str, indicator: str, plan_key: str, language: str
                   else cache._unit_access_year(path, level, services_key, info.service_type, year, _services))
         shown = shown.assign(**{indicator: access[info.measure]})
     fmap = maps.web_map(shown, indicator=indicator, plan=_plan, services=chosen, bundle=cache.bundle_for(path),
-                        analysis=_analysis, lang=language, tiles=TILES, level=level)
+                        analysis=_analysis, lang=language, tiles=TILES, level=level, web_units=_web_units(path, level),
+                        zones=None if _plan is None else _zone_shapes(path, level, plan_key, _plan))
     fmap.get_root().render()  # rendered once here, so st_folium can skip it on every rerun (render=False)
     return _frozen(fmap)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _web_units(path: str, level: str) -> gpd.GeoDataFrame:
+    """The units' shapes as drawn (simplified, EPSG:4326): the same for every indicator and year of a level."""
+    units = cache._units(path, level)
+    return maps.to_web(units[[units.geometry.name]], tolerance_m=maps.TOLERANCE_M.get(level, 25.0))
 
 
 def _frozen(fmap):
