@@ -583,7 +583,7 @@ LABELS.update({
                         "This plan has no population band (a reference geography): nothing to check."),
     "band_status_below": ("onder de band", "sous la fourchette", "below the band"),
     "band_status_above": ("boven de band", "au-dessus de la fourchette", "above the band"),
-    "col_band_status": ("Buiten de band", "Hors fourchette", "Outside the band"),
+    "col_band_status": ("Tegenover de band", "Par rapport à la fourchette", "Against the band"),
     "col_first_year": ("Van", "De", "From"),
     "col_last_year": ("Tot en met", "Jusqu'à", "Through"),
     "col_pop_first_year": ("Inwoners in het eerste jaar", "Habitants la première année", "Population in the first year"),
