@@ -53,7 +53,8 @@ def year_control() -> None:
     st.query_params["year"] = str(state.year)
     observed = kind(state.year) == "observed"
     colour = "red" if cache.bundle().is_demo else ("green" if observed else "orange")
-    st.sidebar.badge(year_label(), icon=":material/groups:" if observed else ":material/timeline:", color=colour)
+    icon = ":material/groups:" if observed else ":material/timeline:"
+    st.sidebar.caption(f":{colour}[{icon} {year_label()}]")  # a caption wraps, a badge would be cut
 
 
 def population_note(level: str) -> str:
@@ -109,7 +110,7 @@ def _trend_png(path: str, plan_key: str, zone: str, region: str, column: str, ye
         series = pd.concat([series, other], ignore_index=True)
     series.attrs["synthetic"] = synthetic
     fig = trend_figure(series, lang=language, column=column, title=_plan.zone_name(zone))
-    fig.set_size_inches(8, 3.6)
+    fig.set_size_inches(9, 3.4)
     if years[0] <= marked <= years[-1]:
         fig.axes[0].axvline(marked, color="0.45", linewidth=0.8, linestyle=":")
     out = io.BytesIO()

@@ -463,7 +463,7 @@ def test_explore_marks_age_indicators_as_estimates_below_the_municipality(monkey
 
 # -- population year (issue 14) -----------------------------------------------------------------------------
 def _year_badge(at: AppTest) -> str:
-    return next(m.value for m in at.sidebar.markdown if "badge[" in m.value)
+    return next(c.value for c in at.sidebar.caption if ":material/" in c.value)
 
 
 def _key_figure(at: AppTest, row: str) -> str:
@@ -489,7 +489,7 @@ def test_year_changes_key_figures_map_label_and_url_on_demo(monkeypatch, tmp_pat
     at.select_slider(key="year").set_value(2035).run()
     assert not at.exception
     assert at.query_params["year"] == "2035" and at.session_state["year"] == 2035
-    assert "2035: synthetische demogegevens (projectie)" in _year_badge(at) and ":red-badge" in _year_badge(at)
+    assert "2035: synthetische demogegevens (projectie)" in _year_badge(at) and ":red[" in _year_badge(at)
     assert at.subheader[0].value == "Kerncijfers van de zone in 2035"
     assert any(c.startswith("Bevolking 2035: synthetische demogegevens (projectie)") for c in _texts(at.caption))
     expected = zone_metrics(units_for_year(demo_bundle, "municipality", 2035), plan).at[zone, "pop_total"]
