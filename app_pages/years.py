@@ -99,8 +99,9 @@ def _region_series(path: str, years: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _trend_png(path: str, plan_key: str, zone: str, region: str, column: str, years: tuple, marked: int, language: str,
+def _trend_png(path: str, plan_key: str, zone: str, region: str, column: str, years: tuple, language: str,
                _plan: Plan) -> bytes:
+    """The chart as PNG, the same for every selected year (a year switch does not draw it again)."""
     series = _plan_series(path, plan_key, years, _plan)
     series = series[series["id"] == zone]
     synthetic = series.attrs.get("synthetic")
@@ -111,8 +112,6 @@ def _trend_png(path: str, plan_key: str, zone: str, region: str, column: str, ye
     series.attrs["synthetic"] = synthetic
     fig = trend_figure(series, lang=language, column=column, title=_plan.zone_name(zone))
     fig.set_size_inches(9, 3.4)
-    if years[0] <= marked <= years[-1]:
-        fig.axes[0].axvline(marked, color="0.45", linewidth=0.8, linestyle=":")
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=110)
     return out.getvalue()
@@ -120,7 +119,7 @@ def _trend_png(path: str, plan_key: str, zone: str, region: str, column: str, ye
 
 def trend_block(plan: Plan, zone: str, region: str) -> None:
     """The zone's population (or 65+, 80+, shares, informal-care ratio, growth) by year, observed solid and projected
-    dashed, with the region for comparison on the relative series; the selected year is the dotted line."""
+    dashed, with the region for comparison on the relative series."""
     if len(years()) < 2:
         return
     st.markdown(f"**{t('trend_title')}**")
@@ -131,7 +130,7 @@ def trend_block(plan: Plan, zone: str, region: str) -> None:
     if len(chosen) < 2:
         return
     try:
-        png = _trend_png(cache.data_dir(), plan_key(plan), zone, region, column, tuple(chosen), int(state.year), lang(), plan)
+        png = _trend_png(cache.data_dir(), plan_key(plan), zone, region, column, tuple(chosen), lang(), plan)
     except ZorgzonesError as exc:  # e.g. a plan mixing levels has no series
         show_error(exc)
         return
