@@ -199,3 +199,11 @@ def test_every_page_translated(monkeypatch, tmp_path, lang):
 def test_untranslated_finds_keys_and_dutch():
     assert untranslated(["page_explore", "Verkennen", "Explorer"], "fr") == ["page_explore", "Verkennen"]
     assert untranslated(["Verkennen"], "nl") == []
+
+
+def test_no_key_is_defined_twice():
+    """A second ``LABELS.update`` block (each feature adds its own) must not silently replace an existing label."""
+    source = (REPO / "zorgzones" / "i18n.py").read_text(encoding="utf-8")
+    keys = re.findall(r'^\s+"([a-z0-9_]+)":\s*\(', source, flags=re.M)
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    assert not twice, f"labels defined more than once in zorgzones/i18n.py: {twice}"

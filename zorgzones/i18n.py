@@ -564,7 +564,6 @@ LABELS.update({
     "trend_note": ("Doorgetrokken lijn: waargenomen; streepjes: projectie.", "Trait plein : observé ; tirets : projection.",
                    "Solid line: observed; dashed: projection."),
     "trend_region_note": ("Ter vergelijking: {region}.", "Pour comparaison : {region}.", "For comparison: {region}."),
-    "region_all": ("Vlaanderen en Brussel", "Flandre et Bruxelles", "Flanders and Brussels"),
     "band_years": ("Band per jaar", "Fourchette par année", "Band by year"),
     "band_years_caption": ("Welke zones verlaten de band {band} in welke jaren, met de bevolking van elk jaar "
                            "(projectie na {base}).",
