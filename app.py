@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common, mapview, warmup
+from app_pages import common, mapview, warmup, years
 
 st.set_page_config(page_title="zorgzones", layout="wide")
 mapview.register_components()
 #: Less padding around the page, so the maps get most of the window.
 st.html("<style>.block-container{padding-top:2.6rem;padding-bottom:1rem}h2{padding-top:0.2rem}</style>")
 common.language_switch()
+years.year_control()  # the population year of every page (issue 14)
 if common.bundle().is_demo:
     st.sidebar.warning(common.t("demo_warning"))
 st.sidebar.caption(common.bundle().title)

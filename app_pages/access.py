@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import clustering, common
+from app_pages import clustering, common, years
 from app_pages.common import t
 from zorgzones import settings
 from zorgzones.analysis import e2sfca_steps, parse_steps
@@ -19,13 +19,15 @@ from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
 
 
-def analyse(level: str, kind: str, mode: str, method: str, minutes: float, steps: dict | None, per_capacity: float, plan):
-    """Every figure of the page from the analysis layer: the same calls as ``zorgzones access`` and ``zorgzones gaps``."""
+def analyse(level: str, kind: str, mode: str, method: str, minutes: float, steps: dict | None, per_capacity: float, plan,
+            year: int | None = None):
+    """Every figure of the page from the analysis layer: the same calls as ``zorgzones access`` and ``zorgzones gaps``
+    (``--year``: the demand of that year; None is the base year)."""
     bundle, services = common.bundle(), common.services()
     access = run_access(bundle, AccessRequest(service_type=kind, level=level, method=method, mode=mode, max_minutes=minutes,
-                                              steps=steps or None), plan=plan, services=services)
+                                              steps=steps or None, year=year), plan=plan, services=services)
     gaps = run_gaps(bundle, GapsRequest(service_type=kind, level=level, mode=mode, max_minutes=minutes,
-                                        population_per_capacity=per_capacity), plan=plan, services=services)
+                                        population_per_capacity=per_capacity, year=year), plan=plan, services=services)
     return {"access": access, "gaps": gaps, "minutes": minutes, "level": level}
 
 
@@ -66,12 +68,12 @@ per_capacity = c4.number_input(t("pop_per_capacity"), min_value=1.0, value=float
 plan = common.plan_picker(level, key=f"access_plan_{level}")
 
 settings_now = (common.data_dir(), common.services_key(), level, kind, mode, method, minutes, steps_text, per_capacity,
-                common.plan_key(plan) if plan is not None else None)
+                common.plan_key(plan) if plan is not None else None, common.state.year)
 if st.button(t("run_analysis"), type="primary", key="access_run"):
     try:
         steps = parse_steps(steps_text) if method == "e2sfca" and steps_text.strip() else None
         with st.spinner(t("run_analysis")):
-            result = analyse(level, kind, mode, method, minutes, steps, per_capacity, plan)
+            result = analyse(level, kind, mode, method, minutes, steps, per_capacity, plan, year=int(common.state.year))
         st.session_state["access"] = {**result, "settings": settings_now, "kind": kind}
     except (ZorgzonesError, ValueError) as exc:
         common.show_error(exc)
@@ -95,6 +97,8 @@ capacity = gaps.summary().get("capacity_limited") or {}
 m4.metric(t("covered_share"), number((capacity.get("covered_share") or 0.0) * 100, 1) + " %")
 st.caption(f"{access.request.method.upper()} · {t(f'mode_{access.request.mode}')} · T = {minutes:g} min · "
            f"{access.request.target} · {access.demand.model}")
+st.caption(years.population_note(level) if access.demand.year == common.state.year  # the demand's year (issue 14)
+           else t("population_year_note", label=years.year_label(access.demand.year)))
 
 st.subheader(t("siting"))
 s1, s2 = st.columns([1, 3])

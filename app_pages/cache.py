@@ -10,7 +10,9 @@ import streamlit as st
 
 from app_pages.state import state
 from zorgzones import maps, settings
-from zorgzones.analysis_access import unit_access
+from zorgzones.analysis_access import AccessRequest, run_access, unit_access
+from zorgzones.errors import DataError
+from zorgzones.population import available_years, units_for_year
 from zorgzones.region import load_bundle
 from zorgzones.coverage import service_units
 from zorgzones.plan_metrics import MetricContext
@@ -35,7 +37,9 @@ def _units(path: str, level: str) -> gpd.GeoDataFrame:
 
 
 def units(level: str) -> gpd.GeoDataFrame:
-    """Units of a level (shared, read-only: copy before changing)."""
+    """Units of a level with the population of the selected year (shared, read-only: copy before changing)."""
+    if year() is not None:
+        return _units_year(data_dir(), level, year())
     return _units(data_dir(), level)
 
 
@@ -65,7 +69,10 @@ def _context(path: str, level: str, services_key: str, _services: gpd.GeoDataFra
 
 
 def metric_context(level: str) -> MetricContext:
-    """Unit-level sums for zone metrics of ``level`` (built once per level and services)."""
+    """Unit-level sums for zone metrics of ``level`` (built once per level and services; per year, only the
+    population is swapped)."""
+    if year() is not None:
+        return _context_year(data_dir(), level, services_key(), year(), services())
     return _context(data_dir(), level, services_key(), services())
 
 
@@ -87,3 +94,52 @@ def _service_unit(path: str, level: str, services_key: str, _services: gpd.GeoDa
 def service_unit(level: str) -> pd.Series:
     """The unit of ``level`` each service lies in (NaN outside the region)."""
     return _service_unit(data_dir(), level, services_key(), services())
+
+
+# -- population by year (issue 14): the selected year's figures; the base year keeps the entries above ----------------
+def year() -> int | None:
+    """The selected population year, or None for the base year (the bundle's own figures, cached above: their cache
+    keys, and so the warm-up's entries, stay as they were)."""
+    chosen = state.year
+    return None if chosen is None or int(chosen) == settings.POPULATION_BASE_YEAR else int(chosen)
+
+
+def year_args() -> dict:
+    """``{"year": y}`` for a year other than the base year, else nothing: keyword arguments of a cached function
+    whose base-year calls must keep their cache key."""
+    chosen = year()
+    return {} if chosen is None else {"year": chosen}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def years(path: str) -> dict[int, str]:
+    """Year -> population kind ('observed' / 'projection') of the bundle; only the base year for a bundle built
+    before population by year existed."""
+    try:
+        available_years(bundle_for(path))
+        layer = bundle_for(path).layer("population_years")
+    except DataError:
+        return {settings.POPULATION_BASE_YEAR: "observed"}
+    kinds = layer.drop_duplicates("year").set_index("year")["population_kind"]
+    return {int(y): str(k) for y, k in kinds.sort_index().items()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _units_year(path: str, level: str, year: int) -> gpd.GeoDataFrame:
+    return units_for_year(bundle_for(path), level, year)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _context_year(path: str, level: str, services_key: str, year: int, _services: gpd.GeoDataFrame) -> MetricContext:
+    return _context(path, level, services_key, _services).with_population(_units_year(path, level, year))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _unit_access_year(path: str, level: str, services_key: str, kind: str, year: int, _services: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``analysis_access.unit_access`` with the demand of ``year`` (same request otherwise)."""
+    result = run_access(bundle_for(path), AccessRequest(service_type=kind, level=level, year=year), services=_services)
+    index = result.demand.units.index
+    by_unit = result.by_unit.reindex(index)
+    return pd.DataFrame({"travel_min": by_unit["mean_travel_min"].to_numpy(dtype=float),
+                         "supply_per_1000": by_unit["supply_per_1000"].fillna(0.0).to_numpy(dtype=float),
+                         "target_pop": by_unit["target_pop"].fillna(0.0).to_numpy(dtype=float)}, index=index)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import clustering, common
+from app_pages import clustering, common, years
 from app_pages.common import t
 from zorgzones.access_summary import in_region
 from zorgzones.errors import ZorgzonesError
@@ -42,6 +42,7 @@ if plan is None and common.plans() and not common.plans_of_level(level):
     other = next(iter(common.plans().values()))
     st.caption(t("plan_other_level", plan=other.name, plan_level=common.level_label(other.level)))
 
+st.caption(years.population_note(level))  # the year shown, observed or projected (issue 14)
 if INDICATORS[indicator].service_type is not None:
     st.caption(t("access_indicator_note"))
 try:
@@ -56,7 +57,8 @@ if plan is not None:
     context = common.metric_context(level)
     metrics = zone_metrics(units, plan, context=context)
     regions = region_summary(units, context=context)
-    st.subheader(t("key_figures"))
+    st.subheader(t("key_figures_year", year=common.state.year))
+    st.caption(years.year_label())
     zone = st.selectbox(t("zone"), list(metrics.index), key="explore_zone",
                         format_func=lambda z: f"{metrics.at[z, 'zone_name']} ({z})")
     row = metrics.loc[[zone]]
@@ -72,6 +74,7 @@ if plan is not None:
         table.append({t("key_figure"): info.title(common.lang()), t("zone_value"): info.format(zone_value, common.lang()),
                       t("region_value"): info.format(region_value, common.lang())})
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    years.trend_block(plan, zone, region)  # the zone over the years (issue 14)
 
 st.subheader(t("social_map"))
 services = common.services()

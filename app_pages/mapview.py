@@ -30,19 +30,30 @@ TILES = "OpenStreetMap"
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _web_map(path: str, level: str, indicator: str, plan_key: str, language: str, kinds: tuple, services_key: str,
-             analysis_key: str, _plan: Plan | None, _services: gpd.GeoDataFrame | None, _analysis: dict | None):
+             analysis_key: str, _plan: Plan | None, _services: gpd.GeoDataFrame | None, _analysis: dict | None,
+             year: int | None = None):
     chosen = None
     if _services is not None and kinds:
         chosen = _services[_services["service_type"].isin(kinds)]
         chosen = chosen[in_region(chosen)]
-    shown = cache._units(path, level)
+    shown = cache._units(path, level) if year is None else cache._units_year(path, level, year)  # year: population of that year
     info = get_indicator(indicator, scope="unit")
     if info.service_type is not None:  # travel time / supply per 1,000: a column computed from the services
-        shown = shown.assign(**{indicator: cache._unit_access(path, level, services_key, info.service_type, _services)[info.measure]})
+        access = (cache._unit_access(path, level, services_key, info.service_type, _services) if year is None
+                  else cache._unit_access_year(path, level, services_key, info.service_type, year, _services))
+        shown = shown.assign(**{indicator: access[info.measure]})
     fmap = maps.web_map(shown, indicator=indicator, plan=_plan, services=chosen, bundle=cache.bundle_for(path),
-                        analysis=_analysis, lang=language, tiles=TILES, level=level)
+                        analysis=_analysis, lang=language, tiles=TILES, level=level, web_units=_web_units(path, level),
+                        zones=None if _plan is None else _zone_shapes(path, level, plan_key, _plan))
     fmap.get_root().render()  # rendered once here, so st_folium can skip it on every rerun (render=False)
     return _frozen(fmap)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _web_units(path: str, level: str) -> gpd.GeoDataFrame:
+    """The units' shapes as drawn (simplified, EPSG:4326): the same for every indicator and year of a level."""
+    units = cache._units(path, level)
+    return maps.to_web(units[[units.geometry.name]], tolerance_m=maps.TOLERANCE_M.get(level, 25.0))
 
 
 def _frozen(fmap):
@@ -94,11 +105,11 @@ def zone_layer(plan: Plan, *, selected=()) -> folium.FeatureGroup:
 
 def web_map(level: str, indicator: str, plan: Plan | None, kinds=(), *, analysis: dict | None = None,
             analysis_key: str = ""):
-    """The folium map (cached per level, indicator, plan, language, service types and analysis)."""
+    """The folium map (cached per level, indicator, plan, language, service types, analysis and population year)."""
     if plan is not None and plan.level != level:
         plan = None
     return _web_map(cache.data_dir(), level, indicator, plan_key(plan), lang(), tuple(sorted(kinds)), cache.services_key(),
-                    analysis_key, plan, cache.services(), analysis)
+                    analysis_key, plan, cache.services(), analysis, **cache.year_args())
 
 
 #: The vendored map scripts and styles (zorgzones/web_assets) are served by the app itself, as the files of a component

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, years
 from app_pages.common import state, t
 from app_pages.state import Comparison
 from zorgzones import planstore
@@ -157,6 +157,7 @@ def editing(editor) -> None:
         st.dataframe(report.to_frame(lang=common.lang()).rename(columns=column_label), hide_index=True, height=200, width="stretch")
     else:
         st.success(t("no_problems"))
+    years.band_check(editor)  # which zones leave the band in which years (issue 14)
 
 
 st.header(t("planner_title"))
@@ -176,6 +177,8 @@ if editor is None:
 plan = editor.plan
 units = common.units(plan.level)
 st.caption(t("editing", plan=plan.name))
+years.sync_editor(editor)  # the live panel, checks and map in the selected year (issue 14)
+st.caption(years.population_note(plan.level))
 
 editing(editor)
 

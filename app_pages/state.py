@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import streamlit as st
 
 from zorgzones.i18n import DEFAULT_LANGUAGE, language
+from zorgzones.settings import POPULATION_BASE_YEAR
 
 
 class BuiltFile(NamedTuple):
@@ -88,6 +89,21 @@ class AppState:
         """Take the language from the URL (``?lang=fr``) on the first run of a session."""
         if "lang" not in st.session_state:
             st.session_state["lang"] = language(wanted)
+
+    # -- population year (issue 14) --------------------------------------------------------------------------------
+    #: Population year of every page (observed up to the base year, projected after); the sidebar slider is its widget.
+    year: int = _Key("year", POPULATION_BASE_YEAR)
+
+    def init_year(self, wanted: str | None, years: list[int]) -> None:
+        """Take the year from the URL (``?year=2035``) on the first run of a session; a year the bundle has no
+        figures for (or none asked) gives the base year."""
+        if "year" in st.session_state and st.session_state["year"] in years:
+            return
+        try:
+            asked = int(wanted) if wanted is not None else POPULATION_BASE_YEAR
+        except ValueError:
+            asked = POPULATION_BASE_YEAR
+        st.session_state["year"] = asked if asked in years else (POPULATION_BASE_YEAR if POPULATION_BASE_YEAR in years else years[-1])
 
 
 state = AppState()

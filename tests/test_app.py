@@ -459,3 +459,120 @@ def test_explore_marks_age_indicators_as_estimates_below_the_municipality(monkey
     share = next(o for o in options if o.startswith("Aandeel 65+"))
     density = next(o for o in options if o.startswith("Bevolkingsdichtheid"))
     assert share.endswith("geschat op basis van de gemeente") and "geschat" not in density
+
+
+# -- population year (issue 14) -----------------------------------------------------------------------------
+def _year_badge(at: AppTest) -> str:
+    return next(c.value for c in at.sidebar.caption if ":material/" in c.value)
+
+
+def _key_figure(at: AppTest, row: str) -> str:
+    table = at.dataframe[0].value
+    return table.loc[table["Kerncijfer"].str.startswith(row), "Zone"].iloc[0]
+
+
+def test_year_changes_key_figures_map_label_and_url_on_demo(monkeypatch, tmp_path, demo_bundle):
+    from zorgzones.indicators import format_number
+    from zorgzones.plan_checks import zone_metrics
+    from zorgzones.population import units_for_year
+
+    at = _app(monkeypatch, tmp_path)
+    assert at.query_params["year"] == "2022" and at.select_slider(key="year").value == 2022
+    assert "2022: synthetische demogegevens (waargenomen)" in _year_badge(at)  # the demo says it is synthetic
+    plan = Plan.from_bundle(demo_bundle, "elz")
+    zone = at.selectbox(key="explore_zone").value
+    base = zone_metrics(demo_bundle.units("municipality"), plan).at[zone, "pop_total"]
+    assert _key_figure(at, "Bevolking") == format_number(base, 0, "nl")
+    assert at.get("image")  # the zone's trend chart
+    script_2022 = _map_args(at)["script"]
+
+    at.select_slider(key="year").set_value(2035).run()
+    assert not at.exception
+    assert at.query_params["year"] == "2035" and at.session_state["year"] == 2035
+    assert "2035: synthetische demogegevens (projectie)" in _year_badge(at) and ":red[" in _year_badge(at)
+    assert at.subheader[0].value == "Kerncijfers van de zone in 2035"
+    assert any(c.startswith("Bevolking 2035: synthetische demogegevens (projectie)") for c in _texts(at.caption))
+    expected = zone_metrics(units_for_year(demo_bundle, "municipality", 2035), plan).at[zone, "pop_total"]
+    assert expected != base and _key_figure(at, "Bevolking") == format_number(expected, 0, "nl")
+    assert _map_args(at)["script"] != script_2022  # the map shows the year's figures
+    at.selectbox(key="explore_trend_column").set_value("share_80plus").run()
+    assert not at.exception and any("Ter vergelijking" in c for c in _texts(at.caption))  # the region beside the zone
+
+    at.selectbox(key="explore_level").set_value("neighbourhood").run()  # below the municipality: flagged as estimates
+    assert any("Wijken: inwoners van 2035 geschat uit de gemeente" in c for c in _texts(at.caption))
+
+    again = AppTest.from_file(APP, default_timeout=240)
+    again.query_params["year"] = "2030"  # a shared link keeps the year
+    again.run()
+    assert again.select_slider(key="year").value == 2030 and "2030" in _year_badge(again)
+    again.query_params["year"] = "1850"
+    fresh = AppTest.from_file(APP, default_timeout=240)
+    fresh.query_params["year"] = "1850"  # a year without figures: the base year
+    fresh.run()
+    assert not fresh.exception and fresh.select_slider(key="year").value == 2022
+
+
+def test_planner_follows_the_year_and_lists_zones_leaving_the_band(monkeypatch, tmp_path, demo_bundle):
+    from zorgzones.population import band_by_year, band_runs, population_series
+
+    at = _app(monkeypatch, tmp_path, "planner")
+    editor = at.session_state["editor"]
+    pop_2022 = editor.metrics["pop_total"].copy()
+    at.select_slider(key="year").set_value(2040).run()
+    assert not at.exception
+    editor = at.session_state["editor"]
+    expected = population_series(demo_bundle, plan=editor.plan, years=[2040]).set_index("id")["pop_total"]
+    assert (editor.metrics["pop_total"] == expected.reindex(editor.metrics.index)).all()  # the live panel in 2040
+    assert not (editor.metrics["pop_total"] == pop_2022).all()
+    assert any(c.startswith("Bevolking 2040") for c in _texts(at.caption))
+
+    low, high = float(pop_2022.median()), float(pop_2022.max())  # about half the zones start below the band
+    editor.min_population, editor.max_population = low, high
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Tegenover de band" in d.value.columns)
+    bands = band_by_year(population_series(demo_bundle, plan=editor.plan, years=range(2022, 2041)),
+                         min_population=low, max_population=high)
+    runs = band_runs(bands)  # the package's own answer, from population_series (the page sums units per year itself)
+    assert len(runs) > 0 and table["Zonecode"].tolist() == runs["id"].tolist()
+    assert table["Van"].tolist() == runs["first_year"].tolist() and table["Tot en met"].tolist() == runs["last_year"].tolist()
+    assert set(table["Tegenover de band"]) <= {"onder de band", "boven de band"}
+    assert any(w.startswith(f"{runs['id'].nunique()} van {bands['id'].nunique()} zones verlaten de band") for w in _texts(at.warning))
+
+
+def test_accessibility_uses_the_years_demand(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path, "access")
+    at.button(key="access_run").click().run()
+    beyond_2022 = {m.label: m.value for m in at.metric}
+    at.select_slider(key="year").set_value(2035).run()
+    assert any(w.startswith("De instellingen zijn gewijzigd") for w in _texts(at.warning))  # a result of another year
+    at.button(key="access_run").click().run()
+    assert not at.exception
+    result = at.session_state["access"]
+    assert result["access"].demand.year == 2035 and result["gaps"].demand.year == 2035
+    assert any(c.startswith("Bevolking 2035") for c in _texts(at.caption))
+    assert {m.label: m.value for m in at.metric} != beyond_2022
+
+
+@pytest.mark.slow
+def test_year_on_real_bundle(monkeypatch, bundle_dir, bundle):
+    at = _app(monkeypatch, bundle_dir)
+    assert "2022: waargenomen (Statbel)" in _year_badge(at)
+    at.selectbox(key="explore_plan_municipality").set_value("Arrondissementen (referentie)").run()
+    at.select_slider(key="year").set_value(2015).run()
+    at.selectbox(key="explore_zone").set_value("13000").run()
+    assert not at.exception
+    assert _key_figure(at, "Bevolking") == "450.522"  # the Kempen in 2015 (DESIGN: "450,522 inhabitants in 2015")
+    assert "2015: waargenomen (Statbel)" in _year_badge(at)
+    at.select_slider(key="year").set_value(2030).run()
+    assert "2030: projectie (Federaal Planbureau, vintage 2022)" in _year_badge(at)
+    assert 470_000 <= int(_key_figure(at, "Bevolking").replace(".", "")) <= 490_000  # DESIGN: ~470-490k in 2030
+    at.selectbox(key="explore_level").set_value("neighbourhood").run()
+    assert not at.exception
+    at.switch_page("app_pages/planner.py").run()
+    assert not at.exception and any(c.startswith("Bevolking 2030: projectie") for c in _texts(at.caption))
+    editor = at.session_state["editor"]
+    editor.min_population, editor.max_population = 100_000, 130_000
+    at.run()
+    table = next(d.value for d in at.dataframe if "Tegenover de band" in d.value.columns)
+    assert len(table) > 0 and set(table["Zonecode"]) <= set(editor.plan.zone_ids)

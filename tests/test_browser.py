@@ -266,3 +266,28 @@ def test_page_in_french_in_a_real_browser(browser, served_app, page):
     assert not _untranslated_in(body, "fr"), _untranslated_in(body, "fr")
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / f"app_{page}_fr.png"))
+
+
+# -- the population year (issue 14) ----------------------------------------------------------------------------------
+@pytest.mark.browser
+@pytest.mark.slow
+def test_explore_in_2035_in_a_real_browser(browser, served_app):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 120)
+    browser.get(f"{served_app}/?year=2035")  # a shared link with a year
+    frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'iframe[title="streamlit_folium.st_folium"]')))
+    browser.switch_to.frame(frame)
+    assert _wait_for_map(browser)["legend"] == 1
+    browser.switch_to.default_content()
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img'))  # the zone's trend chart
+    time.sleep(1)
+    _no_exception_box(browser)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "2035: synthetische demogegevens (projectie)" in body  # beside the slider: a projection, and synthetic
+    assert "Kerncijfers van de zone in 2035" in body and "Page not found" not in body
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "app_explore_2035.png"))

@@ -144,3 +144,24 @@ def test_single_move_on_304_municipalities_is_fast(shared_geodata):
         times.append(time.perf_counter() - start)
     assert np.median(times) < 0.05
     assert editor.metrics["pop_total"].sum() == 7_921_513
+
+
+def test_another_years_population_swaps_only_the_figures_and_keeps_the_history():
+    editor = PlanEditor(UNITS, quarters(UNITS), context=CONTEXT)
+    editor.move("10003", "SW")
+    later = UNITS.assign(pop_total=UNITS["pop_total"] * 2, pop_65plus=UNITS["pop_65plus"] * 3)  # "2040": doubled, 65+ tripled
+    context = CONTEXT.with_population(later)
+    assert context.graph is CONTEXT.graph and CONTEXT.pop["pop_total"][0] == 1000  # the base context is left alone
+    before = editor.metrics.copy()
+    editor.use_context(later, context)
+    # SW = units 10001, 10002, 10005, 10006 + 10003: 1000+1100+1400+1500+1200 = 6200 people, doubled
+    assert editor.metrics.at["SW", "pop_total"] == 2 * 6200 == 2 * before.at["SW", "pop_total"]
+    assert (editor.metrics["pop_65plus"] == 3 * before["pop_65plus"]).all()
+    assert (editor.metrics["polsby_popper"] == before["polsby_popper"]).all()  # same shapes
+    pd.testing.assert_frame_equal(editor.metrics, zone_metrics(later, editor.plan, context=context))
+    editor.undo()  # the history survives the switch, and undo works on the new figures
+    assert editor.metrics.at["SW", "pop_total"] == 2 * (1000 + 1100 + 1400 + 1500)
+    with pytest.raises(ValueError):
+        CONTEXT.with_population(later.iloc[::-1])  # other order: refused
+    with pytest.raises(ValidationError):
+        editor.use_context(later.iloc[:4], MetricContext(later.iloc[:4]))  # other units: refused

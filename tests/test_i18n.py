@@ -212,3 +212,11 @@ def test_finding_templates_name_the_same_values_in_every_language():
         if key.startswith("finding_"):
             fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in texts]
             assert len(texts) == 3 and fields[0] == fields[1] == fields[2], key
+
+
+def test_no_key_is_defined_twice():
+    """A second ``LABELS.update`` block (each feature adds its own) must not silently replace an existing label."""
+    source = (REPO / "zorgzones" / "i18n.py").read_text(encoding="utf-8")
+    keys = re.findall(r'^\s+"([a-z0-9_]+)":\s*\(', source, flags=re.M)
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    assert not twice, f"labels defined more than once in zorgzones/i18n.py: {twice}"

@@ -74,6 +74,15 @@ class PlanEditor:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    def use_context(self, units: gpd.GeoDataFrame, context: MetricContext) -> None:
+        """Recompute every zone's metrics from ``context`` (the same units with other figures, e.g. another year's
+        population, see ``MetricContext.with_population``); the plan and its undo/redo history stay."""
+        if not np.array_equal(context.graph.unit_ids, self.context.graph.unit_ids):
+            raise ValidationError("plan edit", ["the new figures are for other units than the plan being edited"])
+        self.context, self.units = context, units
+        self._rows = {z: context.zone_row(sorted(m)) for z, m in self._members.items()}
+        self._metrics = None
+
     # -- operations --------------------------------------------------------------------------------------------
     def move(self, unit_ids, zone_id: str, *, zone_name: str | None = None) -> Plan:
         """Move one unit id or a list of them to ``zone_id`` (a new zone id creates a zone, named ``zone_name``)."""

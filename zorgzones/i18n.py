@@ -643,6 +643,61 @@ LABELS.update({
                        "Zones with the largest share of inhabitants in hot spots (95 %+)"),
     "pack_hot_zone_line": ("{nr}  {zone}: {share} %", "{nr}  {zone} : {share} %", "{nr}  {zone}: {share} %"),
 })
+# population year in the app (issue 14): (Dutch, French, English)
+LABELS.update({
+    "year": ("Jaar", "Année", "Year"),
+    "year_help": ("De bevolking van dit jaar op elke pagina: waargenomen (Statbel) tot {base}, daarna de projectie van "
+                  "het Federaal Planbureau.",
+                  "La population de cette année sur chaque page : observée (Statbel) jusqu'en {base}, ensuite la "
+                  "projection du Bureau fédéral du Plan.",
+                  "The population of this year on every page: observed (Statbel) up to {base}, then the Federal "
+                  "Planning Bureau's projection."),
+    "year_observed": ("{year}: waargenomen (Statbel)", "{year} : observé (Statbel)", "{year}: observed (Statbel)"),
+    "year_projection": ("{year}: projectie (Federaal Planbureau, vintage {vintage})",
+                        "{year} : projection (Bureau fédéral du Plan, millésime {vintage})",
+                        "{year}: projection (Federal Planning Bureau, vintage {vintage})"),
+    "year_synthetic": ("{year}: synthetische demogegevens ({kind})", "{year} : données de démonstration synthétiques ({kind})",
+                       "{year}: synthetic demo data ({kind})"),
+    "year_kind_observed": ("waargenomen", "observé", "observed"),
+    "year_kind_projection": ("projectie", "projection", "projection"),
+    "population_year_note": ("Bevolking {label}", "Population {label}", "Population {label}"),
+    "year_estimated_units": ("{units}: inwoners van {year} geschat uit de gemeente (hun aandeel erin; leeftijden als de gemeente)",
+                             "{units} : habitants de {year} estimés à partir de la commune (leur part de celle-ci ; âges "
+                             "comme la commune)",
+                             "{units}: {year} population estimated from the municipality (their share of it; ages as the "
+                             "municipality)"),
+    "key_figures_year": ("Kerncijfers van de zone in {year}", "Chiffres clés de la zone en {year}", "Key figures of the zone in {year}"),
+    "trend_title": ("Evolutie van de zone", "Évolution de la zone", "Trend of the zone"),
+    "trend_column": ("Reeks", "Série", "Series"),
+    "trend_years": ("Jaren", "Années", "Years"),
+    "trend_note": ("Doorgetrokken lijn: waargenomen; streepjes: projectie.", "Trait plein : observé ; tirets : projection.",
+                   "Solid line: observed; dashed: projection."),
+    "trend_region_note": ("Ter vergelijking: {region}.", "Pour comparaison : {region}.", "For comparison: {region}."),
+    "band_years": ("Band per jaar", "Fourchette par année", "Band by year"),
+    "band_years_caption": ("Welke zones verlaten de band {band} in welke jaren, met de bevolking van elk jaar "
+                           "(projectie na {base}).",
+                           "Quelles zones sortent de la fourchette {band} et en quelles années, avec la population de "
+                           "chaque année (projection après {base}).",
+                           "Which zones leave the band {band} in which years, with each year's population (projection "
+                           "after {base})."),
+    "band_years_summary": ("{n} van {zones} zones verlaten de band in {first}-{last}.",
+                           "{n} des {zones} zones sortent de la fourchette en {first}-{last}.",
+                           "{n} of {zones} zones leave the band in {first}-{last}."),
+    "band_years_ok": ("Alle {zones} zones blijven binnen de band in {first}-{last}.",
+                      "Les {zones} zones restent dans la fourchette en {first}-{last}.",
+                      "All {zones} zones stay inside the band in {first}-{last}."),
+    "band_years_none": ("Dit plan heeft geen bevolkingsband (een referentiegebied): niets te toetsen.",
+                        "Ce plan n'a pas de fourchette de population (une zone de référence) : rien à vérifier.",
+                        "This plan has no population band (a reference geography): nothing to check."),
+    "band_status_below": ("onder de band", "sous la fourchette", "below the band"),
+    "band_status_above": ("boven de band", "au-dessus de la fourchette", "above the band"),
+    "col_band_status": ("Tegenover de band", "Par rapport à la fourchette", "Against the band"),
+    "col_first_year": ("Van", "De", "From"),
+    "col_last_year": ("Tot en met", "Jusqu'à", "Through"),
+    "col_pop_first_year": ("Inwoners in het eerste jaar", "Habitants la première année", "Population in the first year"),
+    "col_pop_last_year": ("Inwoners in het laatste jaar", "Habitants la dernière année", "Population in the last year"),
+})
+
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The label ``key`` in ``lang`` (``nl``, ``fr`` or ``en``), formatted with ``values``; an unknown key shows itself.

@@ -131,10 +131,14 @@ def legend_html(title: str, colours: list[str], labels: list[str], *, no_data: s
 def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: Plan | None = None,
             services: gpd.GeoDataFrame | None = None, bundle=None, analysis: dict | None = None, lang: str = "nl",
             tiles: str | None = "OpenStreetMap", k: int = 5, cluster_threshold: int = CLUSTER_THRESHOLD,
-            level: str | None = None) -> folium.Map:
+            level: str | None = None, web_units: gpd.GeoDataFrame | None = None,
+            zones: gpd.GeoDataFrame | None = None) -> folium.Map:
     """A folium map: units coloured by ``indicator`` (legend with unit), zone outlines with labels, services by type
     (clustered when dense), optional analysis layers (name -> GeoDataFrame in EPSG:31370), layer control and the
-    credits of every layer (and the synthetic-data label for a demo bundle). Every text shown is HTML-escaped."""
+    credits of every layer (and the synthetic-data label for a demo bundle). Every text shown is HTML-escaped.
+
+    ``web_units`` (:func:`to_web` of the same units) and ``zones`` (:func:`zone_shapes` of ``plan``), when a caller
+    keeps them, skip the geometry work: the app redraws another year's or indicator's figures on the same shapes."""
     require_projected(units)
     info = get_indicator(indicator, scope="unit")
     if plan is not None:
@@ -142,7 +146,9 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     if tiles is not None and tiles not in TILES_ATTRIBUTION:
         raise ValidationError("web map", [f"tiles {tiles!r} unknown; expected one of {', '.join(TILES_ATTRIBUTION)} or None"])
     level = level or (str(units["level"].iloc[0]) if "level" in units.columns and len(units) else "municipality")
-    shown = to_web(units, tolerance_m=TOLERANCE_M.get(level, 25.0))
+    if web_units is not None and not web_units.index.equals(units.index):
+        raise ValidationError("web map", ["web_units are not the units of the map (another index); pass to_web(units)"])
+    shown = to_web(units, tolerance_m=TOLERANCE_M.get(level, 25.0)) if web_units is None else web_units[[web_units.geometry.name]].copy()
     values = shown_values(units, indicator)
     bins, classes = classify(values, scheme="fisher_jenks", k=k)
     colours = [_hex(c) for c in class_colours(len(bins), info.cmap)]
@@ -174,7 +180,8 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
 
     layers = ["units"]
     if plan is not None:
-        zone_layer(zone_shapes(display_coverage(units, level=level), plan), name=t("zones_layer", lang)).add_to(fmap)
+        zones = zone_shapes(display_coverage(units, level=level), plan) if zones is None else zones
+        zone_layer(zones, name=t("zones_layer", lang)).add_to(fmap)
         layers.append("plans")
 
     if services is not None and len(services):

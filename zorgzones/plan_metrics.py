@@ -6,6 +6,7 @@ unit sums.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -134,6 +135,18 @@ class MetricContext:
         self.nearest_unit: dict[str, np.ndarray] = {}
         if services is not None:
             self._add_services(services)
+
+    def with_population(self, units: gpd.GeoDataFrame) -> "MetricContext":
+        """The same units (graph, areas, services) with the population columns of ``units`` (the same unit ids, e.g.
+        another year's figures from ``population.units_for_year``): no adjacency or service work is redone."""
+        if not np.array_equal(self.graph.unit_ids, units.index.to_numpy()):
+            raise ValueError("with_population needs the same units in the same order as the context")
+        other = copy.copy(self)
+        other.units = units
+        other.pop = {c: units[c].to_numpy(dtype=float) for c in POP_COLUMNS if c in units.columns}
+        if "pop_total" not in other.pop:
+            other.pop["pop_total"] = np.zeros(len(units))
+        return other
 
     def _add_services(self, services: gpd.GeoDataFrame) -> None:
         require_projected(services, "services")

@@ -175,6 +175,9 @@ GROWTH_COLUMNS = ("pop_total", "pop_65plus", "pop_80plus")
 GROWTH_YEARS = (2030, 2035, 2040)
 #: First year the Planning Bureau file projects (it holds observed Statbel figures up to 1 January 2021).
 FPB_FIRST_PROJECTED_YEAR = 2022
+#: Last year (a calendar year) of the app's zone trend chart and band-by-year check by default: zone plans look
+#: 15-20 years ahead ("2030", "2040" in planning documents); the projection itself runs to 2071.
+PLAN_HORIZON_YEAR = 2040
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
