@@ -17,7 +17,8 @@ from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
 from zorgzones.plan_checks import compare_plans, validate_plan
 from zorgzones.regionalize import generate_plans
-from zorgzones.settings import DEFAULT_BAND
+from zorgzones.plan_metrics import generation_band
+from zorgzones.settings import GENERATION_PRESETS
 
 PANEL_COLUMNS = ["zone_name", "pop_total", "deviation_band", "in_band", "contiguous", "n_parts", "polsby_popper", "reock"]
 
@@ -183,19 +184,28 @@ st.caption(years.population_note(plan.level))
 editing(editor)
 
 with st.expander(t("generate")):
-    g1, g2, g3, g4 = st.columns(4)
+    g0, g1, g2, g3, g4 = st.columns(5)
+    regions = sorted(GENERATION_PRESETS)  # zones stay within one region, each region has its own band
+    plan_regions = set(units["region"].reindex(plan.assignment.index).dropna()) if "region" in units else set()
+    gen_region = g0.selectbox(t("gen_region"), regions, format_func=lambda r: t(f"region_{r}"), key="gen_region",
+                              index=regions.index(next(iter(plan_regions))) if len(plan_regions) == 1 else regions.index("flanders"))
     gen_level = g1.selectbox(t("level"), list(common.PLAN_LEVELS), format_func=common.level_label, key="gen_level")
-    gen_min = g2.number_input(t("band_min"), min_value=0, value=int(DEFAULT_BAND[0]), step=5000, key="gen_min")
-    gen_max = g3.number_input(t("band_max"), min_value=0, value=int(DEFAULT_BAND[1]), step=5000, key="gen_max")
+    gen_units = common.units(gen_level)
+    gen_units = gen_units[gen_units["region"] == gen_region]
+    default_low, default_high = generation_band(gen_units).band  # the region's band; the keys keep each region's input
+    gen_min = g2.number_input(t("band_min"), min_value=0, value=int(default_low), step=5000, key=f"gen_min_{gen_region}")
+    gen_max = g3.number_input(t("band_max"), min_value=0, value=int(default_high), step=5000, key=f"gen_max_{gen_region}")
     gen_n = g4.number_input(t("n_zones"), min_value=0, value=0, key="gen_n")
     use_base = st.checkbox(t("base_plan"), value=False, key="gen_base", disabled=plan.level != gen_level)
     seed = st.number_input(t("seed"), min_value=0, value=0, key="gen_seed")
     if st.button(t("generate_button"), key="gen_button"):
         try:
             with st.spinner(t("generate_button")):
-                found, score = generate_plans(common.units(gen_level), min_population=gen_min or None, max_population=gen_max or None,
-                                              n_zones=gen_n or None, base_plan=plan if use_base and plan.level == gen_level else None,
-                                              seed=int(seed), name=f"generated {gen_min // 1000}k-{gen_max // 1000}k seed {seed}")[0]
+                kept = plan.assignment[plan.assignment.index.isin(gen_units.index)]
+                base = plan.with_assignment(kept) if use_base and plan.level == gen_level and len(kept) else None
+                found, score = generate_plans(gen_units, min_population=gen_min or None, max_population=gen_max or None,
+                                              n_zones=gen_n or None, base_plan=base,
+                                              seed=int(seed), name=f"generated {gen_region} {gen_min // 1000}k-{gen_max // 1000}k seed {seed}")[0]
             common.add_plan(found)
             common.start_editor(found)
             state.planner_message = t("generated", plan=found.name, zones=score["zones"], inband=score["zones_in_band"])

@@ -153,14 +153,23 @@ def test_scenarios_survive_a_restart(monkeypatch, tmp_path):
     assert again.selectbox(key="scenario_pick").options == ["kept"]
 
 
-def test_planner_generates_a_plan(monkeypatch, tmp_path):
+def test_planner_generates_a_plan(monkeypatch, tmp_path, demo_bundle):
+    """Zones are generated for one region with that region's band as default (Flemish design 75k-125k, Brussels
+    200k-300k), never one band over both."""
     at = _app(monkeypatch, tmp_path, "planner")
-    at.number_input(key="gen_min").set_value(60000)
-    at.number_input(key="gen_max").set_value(130000)
+    assert at.selectbox(key="gen_region").value == "flanders"
+    assert (at.number_input(key="gen_min_flanders").value, at.number_input(key="gen_max_flanders").value) == (75000, 125000)
+    at.selectbox(key="gen_region").set_value("brussels").run()
+    assert (at.number_input(key="gen_min_brussels").value, at.number_input(key="gen_max_brussels").value) == (200000, 300000)
+    at.selectbox(key="gen_region").set_value("flanders").run()
+    at.number_input(key="gen_min_flanders").set_value(60000)
+    at.number_input(key="gen_max_flanders").set_value(130000)
     at.button(key="gen_button").click().run()
     assert not at.exception
     plan = at.session_state["editor"].plan
-    assert plan.name.startswith("generated 60k-130k") and len(plan.zone_ids) >= 8
+    assert plan.name.startswith("generated flanders 60k-130k") and len(plan.zone_ids) >= 6
+    regions = demo_bundle.units("municipality")["region"]
+    assert set(regions.reindex(plan.assignment.index)) == {"flanders"}
     assert any("binnen de band" in s for s in _texts(at.success))
 
 

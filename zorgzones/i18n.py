@@ -440,6 +440,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "region_flanders": ("Vlaanderen", "Flandre", "Flanders"),
     "region_brussels": ("Brussel", "Bruxelles", "Brussels"),
     "region_all": ("Vlaanderen + Brussel", "Flandre + Bruxelles", "Flanders + Brussels"),
+    "gen_region": ("Gewest (eigen band)", "Région (sa propre fourchette)", "Region (its own band)"),
     "region_is_zone": ("Deze zone valt samen met het gewest {region}: vergeleken met {other}.",
                        "Cette zone coïncide avec la Région {region} : comparée à {other}.",
                        "This zone is the whole {region} region: compared with {other}."),
