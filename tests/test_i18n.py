@@ -55,7 +55,7 @@ def _keys_asked_by_code() -> set[str]:
     keys |= {f"level_{level}" for level in LEVELS} | {f"one_{level}" for level in LEVELS}
     for indicator in INDICATORS.values():
         if indicator.growth_year is not None:
-            keys |= {"ind_growth", "unit_growth", f"growth_who_{indicator.denominator}"}
+            keys |= {"ind_growth", "unit_growth", f"growth_who_{indicator.whom}"}
         elif indicator.measure is None:
             keys |= {f"ind_{indicator.key}", f"unit_{indicator.key}"}
         else:

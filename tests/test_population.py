@@ -271,7 +271,7 @@ def test_validate_band_over_years(bundle_dir, capsys):
 def test_growth_indicator_by_hand():
     from zorgzones.indicators import INDICATORS, indicator_values
 
-    frame = pd.DataFrame({"pop_80plus": [100, 0, 40], "pop_80plus_2035": [150, 10, 30]})
+    frame = pd.DataFrame({"pop_80plus_2022": [100, 0, 40], "pop_80plus_2035": [150, 10, 30], "pop_80plus": [150, 10, 30]})
     values = indicator_values(frame, "growth_80plus_2035")
     assert values.iloc[0] == pytest.approx(50.0) and np.isnan(values.iloc[1]) and values.iloc[2] == pytest.approx(-25.0)
     assert INDICATORS["growth_80plus_2035"].title("nl") == "Groei 80+ 2022-2035 (%, projectie)"
@@ -304,6 +304,8 @@ def test_growth_columns_are_the_projection_per_unit_and_zone(bundle):
     assert indicator_values(turnhout, "growth_total_2030").iloc[0] == pytest.approx(expected)
     growth = indicator_values(units, "growth_80plus_2035")
     assert growth.notna().all() and growth.median() > 10  # the 80+ grow almost everywhere by 2035
+    for year in (2015, 2035):  # the units of another year keep the growth from the base year
+        pd.testing.assert_series_equal(indicator_values(P.units_for_year(bundle, "municipality", year), "growth_80plus_2035"), growth)
 
 
 def test_generate_keeps_zones_in_band_over_years(demo_bundle, tmp_path, capsys):

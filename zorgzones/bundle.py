@@ -20,7 +20,7 @@ from .errors import DataError
 from .integrity import bundle_damage
 
 #: Bump when the layout or content rules of the bundle change; an older bundle is rebuilt by ``fetch``.
-BUNDLE_VERSION = 5
+BUNDLE_VERSION = 6
 
 #: Map layers (as named in credits) -> bundle layers whose sources they carry.
 CREDIT_LAYERS = {

@@ -46,8 +46,8 @@ class Indicator:
     service_type: str | None = None
     #: Population the supply is counted against (``pop_total``, ``pop_80plus`` ...), for supply labels.
     whom: str = "pop_total"
-    #: Set for growth indicators: the projection year; the value is numerator (that year) / denominator (base
-    #: year) - 1, in %.
+    #: Set for growth indicators: the projection year; the value is numerator (``whom`` that year) / denominator
+    #: (``whom`` in the base year) - 1, in %.
     growth_year: int | None = None
 
     def label(self, lang: str = "nl") -> str:
@@ -57,7 +57,7 @@ class Indicator:
                      whom=t(f"whom_{self.whom}", lang), minutes=f"{defaults.max_minutes:g}",
                      method=DEFAULT_ACCESS_METHOD.upper(), mode=t(f"mode_words_{defaults.mode}", lang))
         if self.growth_year is not None:
-            return t("ind_growth", lang, who=t(f"growth_who_{self.denominator}", lang), base=POPULATION_BASE_YEAR,
+            return t("ind_growth", lang, who=t(f"growth_who_{self.whom}", lang), base=POPULATION_BASE_YEAR,
                      year=self.growth_year)
         return t(f"ind_{self.key}", lang)
 
@@ -137,8 +137,8 @@ INDICATORS.update({i.key: i for i in _access_indicators()})
 #: Growth of a population group from the base year to a projection year, in % (projections; the columns come with
 #: the bundle's units, see population.growth_columns).
 INDICATORS.update({i.key: i for i in (
-    _ind(f"growth_{column.removeprefix('pop_')}_{year}", f"{column}_{year}", column, decimals=1, cmap="RdBu_r",
-         diverging=True, growth_year=year)
+    _ind(f"growth_{column.removeprefix('pop_')}_{year}", f"{column}_{year}", f"{column}_{POPULATION_BASE_YEAR}", decimals=1,
+         cmap="RdBu_r", diverging=True, whom=column, growth_year=year)
     for column in GROWTH_COLUMNS for year in GROWTH_YEARS)})
 
 #: Shares are stored as fractions: the scale of an indicator applies to the ratio, not to stored shares.
@@ -260,4 +260,6 @@ def uses_age_bands(key: str) -> bool:
         return False
     if indicator.measure == "supply_per_1000":
         return indicator.service_type in _AGE_TARGET_SERVICES
+    if indicator.growth_year is not None:
+        return indicator.whom in _AGE_COLUMNS
     return bool({indicator.numerator, indicator.denominator} & _AGE_COLUMNS)

@@ -17,12 +17,13 @@ import shapely
 
 from zorgzones.adjacency import UnitGraph, unit_graph
 from zorgzones.errors import ValidationError
-from zorgzones.settings import BAND_PRESETS, DEFAULT_BAND, GENERATION_PRESETS, GROWTH_COLUMNS, GROWTH_YEARS
+from zorgzones.settings import (BAND_PRESETS, DEFAULT_BAND, GENERATION_PRESETS, GROWTH_COLUMNS, GROWTH_YEARS,
+                                POPULATION_BASE_YEAR)
 from zorgzones.zones import Plan, require_projected
 
 #: Population columns summed per zone when the units have them.
 POP_COLUMNS = ("pop_total", "pop_0_14", "pop_0_2", "pop_15_64", "pop_50_64", "pop_65plus", "pop_75plus", "pop_80plus", "pop_85plus",
-               *(f"{column}_{year}" for column in GROWTH_COLUMNS for year in GROWTH_YEARS))
+               *(f"{column}_{year}" for column in GROWTH_COLUMNS for year in (POPULATION_BASE_YEAR, *GROWTH_YEARS)))
 
 
 @dataclass(frozen=True)

@@ -259,10 +259,13 @@ def units_for_year(bundle: Bundle, level: str, year: int) -> pd.DataFrame:
 def growth_columns(bundle: Bundle, level: str) -> pd.DataFrame:
     """Per unit of ``level``: the population of each of :data:`GROWTH_COLUMNS` in each of :data:`GROWTH_YEARS`
     (columns ``pop_80plus_2035`` …), as :func:`units_for_year` gives it (projections; below the municipality an
-    estimate). The growth indicators divide them by the base-year columns; years the bundle lacks are left out."""
+    estimate), and of the base year (``pop_80plus_2022``), which the growth indicators divide by: a unit table of
+    another year (:func:`units_for_year`) keeps the same growth. Years the bundle lacks are left out."""
     units = bundle.units(level)
     out = pd.DataFrame(index=units.index)
     known = set(available_years(bundle))
+    for column in GROWTH_COLUMNS:  # the base year too: a unit table of another year keeps the growth's denominator
+        out[f"{column}_{POPULATION_BASE_YEAR}"] = units[column].to_numpy()
     for year in (y for y in GROWTH_YEARS if y in known):
         future = units_for_year(bundle, level, year)
         for column in GROWTH_COLUMNS:
