@@ -534,6 +534,25 @@ LABELS.update({
     "trend_informal_care_ratio": ("Mantelzorgratio (50-64 per 80+)", "Ratio d'aidants proches (50-64 par 80+)", "Informal-care ratio (50-64 per 80+)"),
     "trend_growth": ("Groei t.o.v. 2022 (%)", "Croissance par rapport à 2022 (%)", "Growth vs 2022 (%)"),
 })
+# exports of a population year (issue 14): (Dutch, French, English)
+LABELS.update({
+    "year_population": ("Bevolking {year}: {kind}", "Population {year} : {kind}", "Population {year}: {kind}"),
+    "year_kind_observed": ("waargenomen (Statbel)", "observée (Statbel)", "observed (Statbel)"),
+    "year_kind_projection": ("projectie (Federaal Planbureau, vooruitzichten {vintage})",
+                             "projection (Bureau fédéral du Plan, perspectives {vintage})",
+                             "projection (Planning Bureau, vintage {vintage})"),
+    "year_word_observed": ("waargenomen", "observée", "observed"),
+    "year_word_projection": ("projectie", "projection", "projection"),
+    "year_kind_synthetic": ("{kind} (synthetische demodata)", "{kind} (données de démonstration synthétiques)",
+                            "{kind} (synthetic demo data)"),
+    "year_estimated_below": ("onder gemeenteniveau geschat", "estimée sous le niveau communal",
+                             "estimated below municipality level"),
+    "year_short": ("bevolking {year}: {kind}", "population {year} : {kind}", "population {year}: {kind}"),
+    "trend_pack_title": ("Bevolking {first}-{last} (index {base} = 100)", "Population {first}-{last} (indice {base} = 100)",
+                         "Population {first}-{last} (index {base} = 100)"),
+    "trend_pack_line": ("{what} {first} → {last}", "{what} {first} → {last}", "{what} {first} → {last}"),
+})
+
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The label ``key`` in ``lang`` (``nl``, ``fr`` or ``en``), formatted with ``values``; an unknown key shows itself.

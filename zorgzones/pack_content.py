@@ -16,6 +16,9 @@ from zorgzones.errors import ValidationError
 from zorgzones.settings import PACK_CLASS_MODES
 from zorgzones.i18n import LANGUAGES, format_number, localized_names, t
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, credit_line, get_indicator, indicator_values, shown_values
+from zorgzones.pack_trends import zone_trends
+from zorgzones.population import units_for_year
+from zorgzones.year_labels import check_year, units_year_line, year_short
 from zorgzones.zones import Plan, dissolve_zones
 
 PACK_SUFFIXES = {".pdf": "pdf", ".pptx": "pptx"}
@@ -70,10 +73,29 @@ class PackData:
     chosen: list | None = None
     classes: str = "regional"
     title: str | None = None
+    #: Population year of maps and figures (None: the base year 2022) and its label (``Bevolking 2030: projectie ...``).
+    year: int | None = None
+    year_label: str = ""
+    year_kind: str | None = None
+    #: Population series of the zones for the trend charts (``pack_trends.zone_trends``), None without population by year.
+    trends: pd.DataFrame | None = None
 
     @property
     def credits(self) -> str:
-        return credit_line(self.bundle, ["units", "plans"] + (["services"] if self.services is not None else []), lang=self.lang)
+        population = ["population_years"] if self.year is not None or self.trends is not None else []
+        return credit_line(self.bundle, ["units", "plans"] + (["services"] if self.services is not None else []) + population,
+                           lang=self.lang)
+
+    def year_subtitle(self) -> str:
+        """`` - bevolking 2030: projectie`` for page subtitles; empty for the base year."""
+        return "" if self.year is None else " - " + year_short(self.year, self.year_kind, self.lang)
+
+    def zone_trend(self, zone_id) -> pd.DataFrame | None:
+        """The trend rows of one zone, None when there are none."""
+        if self.trends is None:
+            return None
+        rows = self.trends[self.trends["id"].astype(str) == str(zone_id)]
+        return rows if len(rows) >= 2 else None
 
     @property
     def zone_ids(self) -> list:
@@ -108,9 +130,12 @@ def region_name(region: str, lang: str) -> str:
 
 def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = "share_65plus", lang: str = "nl",
               with_services: bool = True, tolerance_m: float = 40.0, date: dt.date | None = None, zones=None,
-              classes: str = "regional", title: str | None = None) -> PackData:
+              classes: str = "regional", title: str | None = None, year: int | None = None,
+              trends: bool = True) -> PackData:
     """Compute the content of a plenary pack (shared by the PDF and the PowerPoint deck); ``zones`` limits the pages to
-    those zone ids (the overview then shows them and their neighbours), ``classes`` is ``regional`` or ``zone``."""
+    those zone ids (the overview then shows them and their neighbours), ``classes`` is ``regional`` or ``zone``;
+    ``year`` the population of that year (default the base year 2022) in maps, figures and classes, named on every
+    page; ``trends`` a population chart per zone (when the bundle has population by year)."""
     from zorgzones.plan_metrics import region_summary, zone_metrics
 
     problems = []
@@ -127,10 +152,14 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
                             + (" ..." if len(plan.zone_ids) > 12 else ""))
         if not chosen:
             problems.append("--zones is empty; give zone ids separated by commas")
+    try:
+        check_year(bundle, year, level=level or plan.level)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise ValidationError("plenary pack", problems)
     level = level or plan.level
-    units = bundle.units(level)
+    units = bundle.units(level) if year is None else units_for_year(bundle, level, year)
     pm.check_plan_units(units, plan, level=level)
     get_indicator(indicator, scope="unit")
     services = bundle.services() if with_services else None
@@ -146,7 +175,10 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
     shapes = pm.display_geometries(dissolve_zones(units, plan), tolerance_m=tolerance_m)
     shapes = shapes[["zone_name", "geometry"]].join(metrics.drop(columns="zone_name")).sort_values("zone_name", key=lambda s: s.str.lower())
     return PackData(bundle, plan, level, indicator, lang, shown, shapes, metrics, regions, services, bins, date or dt.date.today(),
-                    chosen=chosen, classes=classes, title=title)
+                    chosen=chosen, classes=classes, title=title, year=year,
+                    year_label=units_year_line(units, lang, synthetic=bundle.is_demo),
+                    year_kind=units.attrs.get("population_kind"),
+                    trends=zone_trends(bundle, plan, zones=chosen) if trends else None)
 
 
 def plan_title(data: PackData) -> str:

@@ -225,6 +225,9 @@ ORIENTATIONS = ("landscape", "portrait")
 MAP_ORIENTATIONS = ORIENTATIONS + ("auto",)
 #: Classes of the pack's zone maps: one set for the whole area (zones comparable) or one per zone (inner differences).
 PACK_CLASS_MODES = ("regional", "zone")
+#: Last year of the population trend chart on pack zone pages: the zone plans' horizon (2040); the projections run to
+#: 2071, but a page-sized chart that far out says little about the plan at hand.
+PACK_TREND_LAST_YEAR = 2040
 
 #: Bounds of command-line options, checked before any work starts (see ``cli_common``):
 #: PNG resolution in dots per inch (below 10 nothing is legible, above 2400 an A0 page no longer fits in memory),

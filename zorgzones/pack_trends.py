@@ -1,0 +1,78 @@
+"""Population trend charts of the plenary pack: one small index chart per zone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from zorgzones.i18n import format_number, t
+from zorgzones.population import population_series
+from zorgzones.settings import LEVELS, PACK_TREND_LAST_YEAR, POPULATION_BASE_YEAR
+from zorgzones.year_labels import kind_text, trend_years
+
+#: Lines of the chart: series column, label key, colour.
+TREND_LINES = (("pop_total", "trend_pop_total", "#2b3a55"), ("pop_65plus", "65+", "#e08214"), ("pop_80plus", "80+", "#b2182b"))
+
+
+def zone_trends(bundle, plan, *, zones=None, last_year: int = PACK_TREND_LAST_YEAR) -> pd.DataFrame | None:
+    """Population, 65+ and 80+ of every zone of ``plan`` (or of ``zones``) from the first year to ``last_year``,
+    computed once for the whole pack (``population.population_series``); None for a bundle without population by
+    year or a plan that mixes levels, whose pages then have no chart."""
+    years = trend_years(bundle, last_year)
+    if not years or plan.level not in LEVELS:
+        return None
+    return population_series(bundle, plan=plan, ids=zones, years=years)
+
+
+def draw_trend(fig, rows: pd.DataFrame, *, rect: tuple[float, float, float, float], lang: str = "nl",
+               synthetic: bool = False, year: int | None = None, fontsize: float = 6.3) -> None:
+    """One zone's population, 65+ and 80+ as index lines (base year = 100) inside ``rect`` (figure fractions x0, y0,
+    width, height): observed years solid, projected dashed, the first and last figures in the legend, the sources of
+    both kinds (or the synthetic-data label) under it and a dotted line at the maps' ``year``. Nothing is drawn outside
+    ``rect``."""
+    rows = rows.sort_values("year")
+    years = rows["year"].to_numpy(dtype=int)
+    if len(years) < 2:
+        return
+    x0, y0, width, height = rect
+    fig_w, fig_h = fig.get_size_inches()
+    line_h = fontsize * 1.45 / 72 / fig_h  # one text line, as a figure fraction
+    base = POPULATION_BASE_YEAR if POPULATION_BASE_YEAR in set(years) else int(years[0])
+    title = t("trend_pack_title", lang, first=int(years[0]), last=int(years[-1]), base=base)
+    if not synthetic and bool(rows["population_estimated"].astype(bool).any()):
+        title += " - " + t("year_estimated_below", lang)
+    fig.text(x0, y0 + height, title, fontsize=fontsize + 1.6, fontweight="bold", va="top", color="#111111")
+    left = 0.36 / fig_w
+    bottom = y0 + 2.3 * line_h + 1.6 * line_h  # two legend rows, then the year tick labels
+    top = y0 + height - 1.9 * line_h
+    ax = fig.add_axes([x0 + left, bottom, width - left - 0.05 / fig_w, max(top - bottom, 0.02)])
+    observed = (rows["population_kind"] == "observed").to_numpy()
+    handles = []
+    for column, key, colour in TREND_LINES:
+        values = rows[column].to_numpy(dtype=float)
+        reference = values[years == base][0] if (years == base).any() else np.nan
+        index = 100 * values / reference if reference else np.full(len(values), np.nan)
+        last_observed = np.flatnonzero(observed)[-1:] if observed.any() else np.array([], dtype=int)
+        projected = np.union1d(last_observed, np.flatnonzero(~observed))
+        ax.plot(years[observed], index[observed], color=colour, linewidth=1.3, linestyle="-")
+        ax.plot(years[projected], index[projected], color=colour, linewidth=1.3, linestyle=(0, (3.5, 2)))
+        label = t("trend_pack_line", lang, what=t(key, lang) if key.startswith("trend") else key, first=format_number(values[0], 0, lang),
+                  last=format_number(values[-1], 0, lang))
+        handles.append(Line2D([], [], color=colour, linewidth=1.5, label=label))
+    ax.axhline(100, color="#9e9e9e", linewidth=0.6, zorder=0)
+    if year is not None and years[0] <= year <= years[-1]:  # the year of the maps and figures, named at the top
+        ax.axvline(year, color="#555555", linewidth=0.8, linestyle=":")
+        ax.text(year, 1.0, f" {year}", transform=ax.get_xaxis_transform(), fontsize=fontsize, color="#333333", ha="left", va="top")
+    ax.set_xlim(years[0], years[-1])
+    ax.tick_params(labelsize=fontsize, length=2, pad=1.5)
+    ax.grid(alpha=0.25, linewidth=0.4)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.yaxis.set_major_formatter(lambda v, _: format_number(v, 0, lang))
+    kinds = [Line2D([], [], color="#555555", linewidth=1.2, linestyle=style, label=kind_text(kind, lang, synthetic=synthetic))
+             for style, kind in (("-", "observed"), ((0, (3.5, 2)), "projection"))]
+    common = {"frameon": False, "fontsize": fontsize, "handlelength": 2.2, "columnspacing": 1.2, "borderpad": 0.0,
+              "borderaxespad": 0.0, "handletextpad": 0.5, "loc": "lower left"}
+    fig.legend(handles=handles, ncol=3, bbox_to_anchor=(x0, y0 + 1.2 * line_h), **common)
+    fig.legend(handles=kinds, ncol=2, bbox_to_anchor=(x0, y0), **common)
