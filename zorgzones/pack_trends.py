@@ -44,22 +44,28 @@ def draw_trend(fig, rows: pd.DataFrame, *, rect: tuple[float, float, float, floa
         title += " - " + t("year_estimated_below", lang)
     fig.text(x0, y0 + height, title, fontsize=fontsize + 1.6, fontweight="bold", va="top", color="#111111")
     left = 0.36 / fig_w
-    bottom = y0 + 2.3 * line_h + 1.6 * line_h  # two legend rows, then the year tick labels
-    top = y0 + height - 1.9 * line_h
-    ax = fig.add_axes([x0 + left, bottom, width - left - 0.05 / fig_w, max(top - bottom, 0.02)])
     observed = (rows["population_kind"] == "observed").to_numpy()
-    handles = []
+    last_observed = np.flatnonzero(observed)[-1:] if observed.any() else np.array([], dtype=int)
+    projected = np.union1d(last_observed, np.flatnonzero(~observed))  # the dashed part starts where the solid one ends
+    lines, handles = [], []
     for column, key, colour in TREND_LINES:
         values = rows[column].to_numpy(dtype=float)
         reference = values[years == base][0] if (years == base).any() else np.nan
-        index = 100 * values / reference if reference else np.full(len(values), np.nan)
-        last_observed = np.flatnonzero(observed)[-1:] if observed.any() else np.array([], dtype=int)
-        projected = np.union1d(last_observed, np.flatnonzero(~observed))
+        lines.append((100 * values / reference if reference else np.full(len(values), np.nan), colour))
+        label = t("trend_pack_line", lang, what=t(key, lang) if key.startswith("trend") else key,
+                  first=format_number(values[0], 0, lang), last=format_number(values[-1], 0, lang))
+        handles.append(Line2D([], [], color=colour, linewidth=1.5, label=label))
+    kinds = [Line2D([], [], color="#555555", linewidth=1.2, linestyle=style, label=kind_text(kind, lang, synthetic=synthetic))
+             for style, kind in (("-", "observed"), ((0, (3.5, 2)), "projection"))]
+    columns = [len(h) if _fits(h, width * fig_w, fontsize) else 1 for h in (handles, kinds)]  # one row, else one a row
+    legend_rows = [-(-len(h) // c) for h, c in zip((handles, kinds), columns)]
+    row_h = fontsize * 1.3 / 72 / fig_h  # a legend row
+    bottom = y0 + sum(legend_rows) * row_h + 1.5 * line_h  # the legends, then the year tick labels
+    top = y0 + height - 1.9 * line_h
+    ax = fig.add_axes([x0 + left, bottom, width - left - 0.16 / fig_w, max(top - bottom, 0.02)])  # room for "2040"
+    for index, colour in lines:
         ax.plot(years[observed], index[observed], color=colour, linewidth=1.3, linestyle="-")
         ax.plot(years[projected], index[projected], color=colour, linewidth=1.3, linestyle=(0, (3.5, 2)))
-        label = t("trend_pack_line", lang, what=t(key, lang) if key.startswith("trend") else key, first=format_number(values[0], 0, lang),
-                  last=format_number(values[-1], 0, lang))
-        handles.append(Line2D([], [], color=colour, linewidth=1.5, label=label))
     ax.axhline(100, color="#9e9e9e", linewidth=0.6, zorder=0)
     if year is not None and years[0] <= year <= years[-1]:  # the year of the maps and figures, named at the top
         ax.axvline(year, color="#555555", linewidth=0.8, linestyle=":")
@@ -70,9 +76,13 @@ def draw_trend(fig, rows: pd.DataFrame, *, rect: tuple[float, float, float, floa
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.yaxis.set_major_formatter(lambda v, _: format_number(v, 0, lang))
-    kinds = [Line2D([], [], color="#555555", linewidth=1.2, linestyle=style, label=kind_text(kind, lang, synthetic=synthetic))
-             for style, kind in (("-", "observed"), ((0, (3.5, 2)), "projection"))]
     common = {"frameon": False, "fontsize": fontsize, "handlelength": 2.2, "columnspacing": 1.2, "borderpad": 0.0,
-              "borderaxespad": 0.0, "handletextpad": 0.5, "loc": "lower left"}
-    fig.legend(handles=handles, ncol=3, bbox_to_anchor=(x0, y0 + 1.2 * line_h), **common)
-    fig.legend(handles=kinds, ncol=2, bbox_to_anchor=(x0, y0), **common)
+              "borderaxespad": 0.0, "handletextpad": 0.5, "loc": "lower left", "labelspacing": 0.3}
+    fig.legend(handles=handles, ncol=columns[0], bbox_to_anchor=(x0, y0 + legend_rows[1] * row_h), **common)
+    fig.legend(handles=kinds, ncol=columns[1], bbox_to_anchor=(x0, y0), **common)
+
+
+def _fits(handles: list, width_in: float, fontsize: float) -> bool:
+    """Whether legend entries fit side by side on one row ``width_in`` inches wide (about 0.55 em a character)."""
+    chars = sum(len(h.get_label()) for h in handles)
+    return (chars * 0.55 + len(handles) * 4.2) * fontsize / 72 <= width_in
