@@ -237,8 +237,12 @@ def zone_figure(data: PackData, zone_id, *, page: str | None = None):
     services = services_line(data, zone_id)
     column_lines = None
     if trend is not None:  # the unit list gets the room between the table and the services above the chart
-        services_h = 0.0165 * (services.count("\n") + 1) if services else 0.0
-        room = (bottom - 0.015 - 0.03) - (TREND_RECT[1] + TREND_RECT[3] + 0.025 + services_h)
+        for shown, lines in ((4, 4), (2, 3), (0, 0)):  # fewer hospital names where units need the room
+            services = services_line(data, zone_id, hospitals_shown=shown)
+            services_h = 0.0165 * (services.count("\n") + 1) if services else 0.0
+            room = (bottom - 0.015 - 0.03) - (TREND_RECT[1] + TREND_RECT[3] + 0.025 + services_h)
+            if room >= lines * 0.0205:
+                break
         column_lines = max(1, int(room / 0.0205))
     bottom = _unit_list(fig, data, zone_id, top=bottom - 0.015, column_lines=column_lines)
     fig.text(0.61, bottom - 0.01, services, fontsize=7, va="top", color="#222222", linespacing=1.3)
@@ -273,9 +277,10 @@ def _unit_list(fig, data: PackData, zone_id, *, top: float, max_lines: int = 28,
         kept.append(entry)
         lines += need
     half_lines = (lines + 1) // 2 if lines > 10 else lines
-    if column_lines is not None:  # columns of equal length, as few as fit
-        half_lines = -(-lines // max(1, -(-lines // column_lines)))
     columns, count = [[] for _ in range(n_columns)], 0
+    if column_lines is not None:
+        columns = _fill_columns(entries, n_columns, column_lines, lang)
+        kept = []
     for entry in kept:
         columns[min(count // max(half_lines, 1), n_columns - 1)].append(entry)
         count += entry.count("\n") + 1
@@ -286,6 +291,27 @@ def _unit_list(fig, data: PackData, zone_id, *, top: float, max_lines: int = 28,
                      va="top", linespacing=1.3, color="#222222")
     used = max(sum(e.count("\n") + 1 for e in c) for c in columns)
     return top - 0.03 - used * step
+
+
+def _fill_columns(entries: list[str], n_columns: int, column_lines: int, lang: str) -> list[list[str]]:
+    """Entries in columns of at most ``column_lines`` lines, in order; what does not fit is "and N more"."""
+    columns, used, col = [[] for _ in range(n_columns)], [0] * n_columns, 0
+    for i, entry in enumerate(entries):
+        need = entry.count("\n") + 1
+        while col < n_columns and used[col] + need > column_lines:
+            col += 1
+        if col == n_columns:  # full: the last place says how many are left out
+            last = max(c for c in range(n_columns) if columns[c]) if any(columns) else 0
+            left = len(entries) - i
+            if columns[last] and used[last] >= column_lines:
+                dropped = columns[last].pop()
+                left += 1
+                used[last] -= dropped.count("\n") + 1
+            columns[last].append(t("and_more", lang, n=left))
+            break
+        columns[col].append(entry)
+        used[col] += need
+    return columns
 
 
 def pages(data: PackData) -> list[tuple[str, object]]:

@@ -266,7 +266,7 @@ def _lower(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
-def services_line(data: PackData, zone_id) -> str:
+def services_line(data: PackData, zone_id, *, hospitals_shown: int = HOSPITAL_NAMES_SHOWN) -> str:
     """``Voorzieningen: 31 apotheken, 2 ziekenhuizen`` and the hospitals' names (wrapped, never cut) inside a zone."""
     if data.services is None:
         return ""
@@ -284,8 +284,8 @@ def services_line(data: PackData, zone_id) -> str:
     inside = hospitals.iloc[hospitals.sindex.query(zone, predicate="contains")] if len(hospitals) else hospitals
     names = sorted({str(n) for n in inside.get("name", [])})
     text = pm.wrap(t("services_line", lang, list=", ".join(parts)), 64)  # more service types: wrapped, never cut
-    if names:
-        shown = HOSPITAL_NAMES_SHOWN
+    if names and hospitals_shown > 0:
+        shown = hospitals_shown
         more = (" " + t("and_more", lang, n=len(names) - shown)) if len(names) > shown else ""
         text += "\n" + pm.wrap(t("hospitals_in_zone", lang, list="; ".join(names[:shown])) + more, 64)
     return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
@@ -42,7 +44,8 @@ def draw_trend(fig, rows: pd.DataFrame, *, rect: tuple[float, float, float, floa
     title = t("trend_pack_title", lang, first=int(years[0]), last=int(years[-1]), base=base)
     if not synthetic and bool(rows["population_estimated"].astype(bool).any()):
         title += " - " + t("year_estimated_below", lang)
-    fig.text(x0, y0 + height, title, fontsize=fontsize + 1.6, fontweight="bold", va="top", color="#111111")
+    title = "\n".join(textwrap.wrap(title, int(width * fig_w * 72 / ((fontsize + 1.6) * 0.62)), break_long_words=False))
+    fig.text(x0, y0 + height, title, fontsize=fontsize + 1.6, fontweight="bold", va="top", color="#111111", linespacing=1.1)
     left = 0.36 / fig_w
     observed = (rows["population_kind"] == "observed").to_numpy()
     last_observed = np.flatnonzero(observed)[-1:] if observed.any() else np.array([], dtype=int)
@@ -51,7 +54,7 @@ def draw_trend(fig, rows: pd.DataFrame, *, rect: tuple[float, float, float, floa
     for column, key, colour in TREND_LINES:
         values = rows[column].to_numpy(dtype=float)
         reference = values[years == base][0] if (years == base).any() else np.nan
-        lines.append((100 * values / reference if reference else np.full(len(values), np.nan), colour))
+        lines.append((100 * values / reference if reference else np.full(len(values), np.nan), colour, column))
         label = t("trend_pack_line", lang, what=t(key, lang) if key.startswith("trend") else key,
                   first=format_number(values[0], 0, lang), last=format_number(values[-1], 0, lang))
         handles.append(Line2D([], [], color=colour, linewidth=1.5, label=label))
@@ -61,11 +64,11 @@ def draw_trend(fig, rows: pd.DataFrame, *, rect: tuple[float, float, float, floa
     legend_rows = [-(-len(h) // c) for h, c in zip((handles, kinds), columns)]
     row_h = fontsize * 1.3 / 72 / fig_h  # a legend row
     bottom = y0 + sum(legend_rows) * row_h + 1.5 * line_h  # the legends, then the year tick labels
-    top = y0 + height - 1.9 * line_h
+    top = y0 + height - (1.9 + 1.2 * title.count("\n")) * line_h
     ax = fig.add_axes([x0 + left, bottom, width - left - 0.16 / fig_w, max(top - bottom, 0.02)])  # room for "2040"
-    for index, colour in lines:
-        ax.plot(years[observed], index[observed], color=colour, linewidth=1.3, linestyle="-")
-        ax.plot(years[projected], index[projected], color=colour, linewidth=1.3, linestyle=(0, (3.5, 2)))
+    for index, colour, column in lines:
+        ax.plot(years[observed], index[observed], color=colour, linewidth=1.3, linestyle="-", gid=f"{column}_observed")
+        ax.plot(years[projected], index[projected], color=colour, linewidth=1.3, linestyle=(0, (3.5, 2)), gid=f"{column}_projection")
     ax.axhline(100, color="#9e9e9e", linewidth=0.6, zorder=0)
     if year is not None and years[0] <= year <= years[-1]:  # the year of the maps and figures, named at the top
         ax.axvline(year, color="#555555", linewidth=0.8, linestyle=":")
