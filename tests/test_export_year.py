@@ -9,6 +9,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from pypdf import PdfReader
 
 from zorgzones import export, export_pack, pack
@@ -138,8 +139,6 @@ def test_bad_year_and_old_bundle_refused_before_work(demo_bundle, demo_plan, tmp
 
 # -- trend chart --------------------------------------------------------------------------------------------------
 def test_trend_index_lines_by_hand():
-    from matplotlib.figure import Figure
-
     rows = pd.DataFrame({"year": [2021, 2022, 2023], "population_kind": ["observed", "observed", "projection"],
                          "population_estimated": False, "pop_total": [90, 100, 120], "pop_65plus": [10, 20, 40],
                          "pop_80plus": [5, 5, 5]})

@@ -11,7 +11,7 @@ The modules, by layer (imports point down; see the README's layout section)::
     plans       zones, plan_inputs, adjacency, plan_checks, plan_metrics, reference, editing, partition,
                 regionalize, planstore
     output      i18n, indicators, classes, maplabels, maps, cluster_layers, printmap, basemap, webassets, trends,
-                export, pack_content, export_pack, export_deck, pack
+                export, pack_content, export_pack, export_deck, pack, year_labels, pack_trends
     shells      cli, cli_parser, cli_common, cli_* (and the Streamlit app outside the package)
 
 Every module loads on first use (``zorgzones.analysis_access``), so ``import zorgzones`` stays light and the
@@ -35,7 +35,7 @@ LAYERS = {
     "plans": ("zones", "plan_inputs", "adjacency", "plan_checks", "plan_metrics", "reference", "editing", "partition",
               "regionalize", "planstore"),
     "output": ("i18n", "indicators", "classes", "maplabels", "maps", "cluster_layers", "printmap", "basemap", "webassets",
-               "trends", "export", "pack_content", "export_pack", "export_deck", "pack"),
+               "trends", "export", "pack_content", "export_pack", "export_deck", "pack", "year_labels", "pack_trends"),
     "shells": ("cli", "cli_parser", "cli_common", "cli_data", "cli_access", "cli_coverage", "cli_plan", "cli_export",
                "cli_population", "cli_cluster"),
 }

@@ -86,7 +86,8 @@ def write_map(path, bundle, *, plan: Plan | None = None, level: str | None = Non
                        show_services=with_services, basemap=basemap)
     if basemap and notes is not None:
         notes.append(f"basemap drawn ({fig.basemap[1]})" if fig.basemap[0] else fig.basemap[1])
-    return pm.save_figure(fig, path, dpi=dpi, metadata={"Description": credit_line(bundle, credit_layers(["units", "plans", "services"], year), lang=lang)})
+    credits = credit_line(bundle, credit_layers(["units", "plans", "services"], year), lang=lang)
+    return pm.save_figure(fig, path, dpi=dpi, metadata={"Description": credits})
 
 
 def write_html(path, bundle, *, plan: Plan | None = None, level: str | None = None, indicator: str = "share_65plus",
