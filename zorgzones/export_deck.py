@@ -120,7 +120,7 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
     for start in range(0, len(all_rows), ROWS_PER_SLIDE):
         slide = deck.slides.add_slide(title_only)
         slide.shapes.title.text = t("key_figures_part", lang, first=start + 1, last=min(start + ROWS_PER_SLIDE, len(all_rows)),
-                                    n=len(all_rows))
+                                    n=len(all_rows)) + data.year_subtitle()
         widths = [Inches(0.6), Inches(3.7)] + [Inches(1.37)] * (len(header) - 2)
         rows = [[c.replace("\n", " ") for c in r] for r in all_rows[start:start + ROWS_PER_SLIDE] + totals]
         add_table(slide, [header] + rows, Inches(0.4), Inches(1.3), Inches(12.5), widths, font=11, bold_last=len(totals))

@@ -162,7 +162,8 @@ def table_figure(data: PackData, chunk: list[list[str]], first: int, *, page: st
     fig = Figure(figsize=pm.paper_inches("A4", "landscape"))
     header, rows, totals = overview_rows(data)
     n = len(rows)
-    _page_header(fig, data, plan_title(data), t("key_figures_part", lang, first=first, last=first + len(chunk) - 1, n=n), page=page)
+    _page_header(fig, data, plan_title(data), t("key_figures_part", lang, first=first, last=first + len(chunk) - 1, n=n)
+                 + data.year_subtitle(), page=page)
     _draw_text_table(fig, [header] + chunk + totals, x=TABLE_X_PAGE, top=0.87, row_h=0.0228, fontsize=TABLE_FONT_PT + 0.5,
                      right_align_from=2, bold_rows=len(totals))
     pm.add_footer(fig, data.credits, date=data.date, lang=lang, width_chars=230, page=page)
