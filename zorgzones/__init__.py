@@ -11,7 +11,8 @@ The modules, by layer (imports point down; see the README's layout section)::
     plans       zones, plan_inputs, adjacency, plan_checks, plan_metrics, reference, editing, partition,
                 regionalize, planstore
     output      i18n, indicators, classes, maplabels, maps, cluster_layers, cluster_maps, printmap, basemap, webassets,
-                trends, export, pack_clusters, pack_content, pack_typology, export_pack, export_deck, pack
+                trends, export, pack_clusters, pack_content, pack_typology, export_pack, export_deck, pack, year_labels,
+                pack_trends
     shells      cli, cli_parser, cli_common, cli_* (and the Streamlit app outside the package)
 
 Every module loads on first use (``zorgzones.analysis_access``), so ``import zorgzones`` stays light and the
@@ -36,7 +37,7 @@ LAYERS = {
               "regionalize", "planstore"),
     "output": ("i18n", "indicators", "classes", "maplabels", "maps", "cluster_layers", "printmap", "basemap", "webassets",
                "trends", "export", "pack_clusters", "pack_content", "pack_typology", "export_pack", "export_deck", "pack",
-               "cluster_maps"),
+               "cluster_maps", "year_labels", "pack_trends"),
     "shells": ("cli", "cli_parser", "cli_common", "cli_data", "cli_access", "cli_coverage", "cli_plan", "cli_export",
                "cli_population", "cli_cluster"),
 }

@@ -80,39 +80,45 @@ def run_export(args) -> int:
     from . import export, pack
     from .region import load_bundle
 
+    from .year_labels import check_year, year_info
+
     path = output_path(args)
     bundle = load_bundle(args.data_dir)
+    year = getattr(args, "year", None)
     plan = load_plan(bundle, args.plan, level=args.level, allow_none=args.what in ("map", "html"))
     level = args.level or (plan.level if plan is not None else "municipality")
+    check_year(bundle, year, level=level)  # before any work: a bad year lists the bundle's range
     started = time.perf_counter()
     analysis = None
     notes: list[str] = []
     if getattr(args, "gaps", None):
         if plan is None:
             raise ValidationError("--gaps", ["coverage gaps are summed per zone: give a plan"])
-        analysis = export.gap_layers(bundle, plan, level=level, service_type=args.gaps, max_minutes=args.max_minutes)
+        analysis = export.gap_layers(bundle, plan, level=level, service_type=args.gaps, max_minutes=args.max_minutes, year=year)
     if args.what == "map":
         written = [export.write_map(path, bundle, plan=plan, level=level, indicator=args.indicator, by=args.by, paper=args.paper,
                                     orientation=args.orientation, with_services=args.services, title=args.title,
                                     subtitle=args.subtitle, lang=args.lang, dpi=args.dpi, basemap=args.basemap,
-                                    notes=notes)]
+                                    notes=notes, year=year)]
     elif args.what == "pack":
         zones = [z for z in args.zones.split(",")] if args.zones is not None else None
         written = [pack.write_pack(path, bundle, plan, level=level, indicator=args.indicator, lang=args.lang,
                                           progress=progress_enabled(args), zones=zones, classes=args.classes,
-                                          title=args.title, extras=args.with_ or ())]
+                                          title=args.title, extras=args.with_ or (), year=year)]
     elif args.what == "html":
         written = [export.write_html(path, bundle, plan=plan, level=level, indicator=args.indicator,
                                      with_services=not args.no_services, lang=args.lang,
-                                     tiles=None if args.no_basemap else "OpenStreetMap",
+                                     tiles=None if args.no_basemap else "OpenStreetMap", year=year,
                                      analysis={k: v[v["pop_beyond"] > 0] for k, v in (analysis or {}).items() if "geometry" in v})]
     else:
-        written = export.write_data(path, bundle, plan, level=level, analysis=analysis, lang=args.lang)
+        written = export.write_data(path, bundle, plan, level=level, analysis=analysis, lang=args.lang, year=year)
     seconds = time.perf_counter() - started
     summary = {"command": f"export {args.what}", "written": [{"path": str(p), "bytes": p.stat().st_size} for p in written],
                "plan": plan.name if plan is not None else None, "level": level,
                "indicator": getattr(args, "indicator", None), "synthetic_demo_data": bundle.is_demo, "seconds": round(seconds, 2),
                "notes": notes}
+    if year is not None:  # as the plan commands report it (cli_plan._population_note)
+        summary["population"] = year_info(bundle, year)
     if args.what == "html":
         from .webassets import external_assets
 
@@ -122,6 +128,8 @@ def run_export(args) -> int:
     else:
         for item in summary["written"]:
             print(f"wrote {item['path']} ({item['bytes']:,} bytes)")
+        if year is not None:
+            print(f"population {year}: {summary['population']['label']}")
         for note in notes:
             print(f"note: {note}")
         if bundle.is_demo:

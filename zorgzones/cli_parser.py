@@ -258,6 +258,9 @@ def _export(subparsers) -> None:
                          help="plan name in the bundle (default: the first, e.g. elz) or a plan file (.csv/.xlsx/.gpkg)"
                          + ("; 'none' for a map without zones" if name in ("map", "html") else ""))
         sub.add_argument("--level", choices=LEVELS, help="unit level (default: the plan's level)")
+        sub.add_argument("--year", type=int, default=None,
+                         help=f"population of this year: observed (Statbel) up to {POPULATION_BASE_YEAR}, Planning Bureau "
+                              f"projection after (default {POPULATION_BASE_YEAR}); named on every map, page and table")
         if name == "data":
             sub.add_argument("--lang", choices=LANGUAGES, default="nl",
                              help="language of the credits, demo note and the 'labels' table of column names (default nl)")

@@ -13,6 +13,7 @@ from zorgzones import pack_typology, printmap as pm
 from zorgzones.export import check_export
 from zorgzones.export_pack import legend_handles, overview_map, with_progress, zone_map
 from zorgzones.pack_content import PackData, key_figure_table, overview_rows, plan_title, region_name, services_line
+from zorgzones.pack_trends import draw_trend
 from zorgzones.i18n import t
 from zorgzones.indicators import INDICATORS, demo_label, source_list
 
@@ -28,6 +29,21 @@ def figure_png(fig, *, dpi: int = 150) -> bytes:
     with matplotlib.rc_context(pm.RC):
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def _lines(text: str, width_in: float, font_pt: float) -> int:
+    """Lines a text takes in a box ``width_in`` wide (about 0.5 em a character, its own line breaks kept)."""
+    per_line = max(1, int((width_in - 0.2) * 72 / (0.5 * font_pt)))
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+
+
+def table_height_in(rows: list, widths_in: list[float], *, font_pt: float) -> float:
+    """Height in inches of a deck table as PowerPoint draws it: every row at least 0.3 in, wrapped cells taller."""
+    return sum(max(0.3, 0.1 + 1.2 * font_pt / 72 * max(_lines(c, w, font_pt) for c, w in zip(row, widths_in))) for row in rows)
+
+
+def notes_height_in(text: str, width_in: float, *, font_pt: float) -> float:
+    return 0.1 + 1.2 * font_pt / 72 * _lines(text, width_in, font_pt)
 
 
 def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 130) -> Path:
@@ -81,7 +97,8 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
     slide.shapes.title.text = plan_title(data)
     slide.placeholders[1].text = (f"{len(data.zone_ids)} zones - {data.date.isoformat()}"
                                   + ("" if data.official else f"\n{t('pack_scenario', lang)}")
-                                  + (f"\n{demo_label(lang)}" if data.bundle.is_demo else ""))
+                                  + (f"\n{demo_label(lang)}" if data.bundle.is_demo else "")
+                                  + (f"\n{data.year_label}" if data.year_label else ""))
     number = 1
     add_footer(slide, number)
 
@@ -89,7 +106,8 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
     fig = Figure(figsize=(12.4, 5.5))
     ax = fig.add_axes([0.0, 0.0, 0.74, 1.0])
     overview_map(ax, data, fontsize=8)
-    fig.legend(handles=legend_handles(data), title=pm.wrap(ind.title(lang), 36), loc="upper left", bbox_to_anchor=(0.75, 0.98),
+    legend_title = pm.wrap(ind.title(lang), 36) + (("\n" + pm.wrap(data.year_label, 36)) if data.year_label else "")
+    fig.legend(handles=legend_handles(data), title=legend_title, loc="upper left", bbox_to_anchor=(0.75, 0.98),
                frameon=False, fontsize=10, title_fontsize=10.5, alignment="left")
     slide = deck.slides.add_slide(title_only)
     slide.shapes.title.text = t("colon", lang, label=t("overview", lang), text=ind.title(lang))
@@ -102,7 +120,7 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
     for start in range(0, len(all_rows), ROWS_PER_SLIDE):
         slide = deck.slides.add_slide(title_only)
         slide.shapes.title.text = t("key_figures_part", lang, first=start + 1, last=min(start + ROWS_PER_SLIDE, len(all_rows)),
-                                    n=len(all_rows))
+                                    n=len(all_rows)) + data.year_subtitle()
         widths = [Inches(0.6), Inches(3.7)] + [Inches(1.37)] * (len(header) - 2)
         rows = [[c.replace("\n", " ") for c in r] for r in all_rows[start:start + ROWS_PER_SLIDE] + totals]
         add_table(slide, [header] + rows, Inches(0.4), Inches(1.3), Inches(12.5), widths, font=11, bold_last=len(totals))
@@ -123,9 +141,17 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
 
     for zone_id in with_progress(data.zone_ids, progress):
         fig = Figure(figsize=(6.6, 5.5))
-        handles = zone_map(fig.add_axes([0.0, 0.25, 1.0, 0.75]), data, zone_id)
-        fig.legend(handles=handles, title=pm.wrap(ind.title(lang), 70), loc="upper left", bbox_to_anchor=(0.01, 0.24),
-                   frameon=False, fontsize=8, title_fontsize=8.5, ncol=3, alignment="left")
+        trend = data.zone_trend(zone_id)
+        handles = zone_map(fig.add_axes([0.0, 0.25, 1.0, 0.75] if trend is None else [0.0, 0.31, 1.0, 0.69]), data, zone_id)
+        if trend is None:
+            fig.legend(handles=handles, title=pm.wrap(ind.title(lang), 70), loc="upper left", bbox_to_anchor=(0.01, 0.24),
+                       frameon=False, fontsize=8, title_fontsize=8.5, ncol=3, alignment="left")
+        else:  # the map's legend on the left under the map, the population chart beside it
+            fig.legend(handles=handles, title=pm.wrap(ind.title(lang), 40), loc="upper left", bbox_to_anchor=(0.01, 0.30),
+                       frameon=False, fontsize=7, title_fontsize=7.5, ncol=2, alignment="left", columnspacing=0.8,
+                       handlelength=1.4, labelspacing=0.3)
+            draw_trend(fig, trend, rect=(0.43, 0.01, 0.57, 0.28), lang=lang, synthetic=data.bundle.is_demo, year=data.year,
+                       fontsize=5.8)
         slide = deck.slides.add_slide(title_only)
         slide.shapes.title.text = str(data.metrics.at[zone_id, "zone_name"])
         slide.shapes.add_picture(io.BytesIO(figure_png(fig, dpi=dpi)), Inches(0.4), Inches(1.3), height=Inches(5.5))
@@ -136,12 +162,16 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
         if data.is_region(zone_id):
             notes = t("region_is_zone", lang, region=region_name(str(data.metrics.at[zone_id, "regions"]), lang),
                       other=region_name("all", lang)) + "\n" + notes
-        box = slide.shapes.add_textbox(Inches(7.3), Inches(1.6 + 0.3 * len(rows)), Inches(5.6), Inches(1.5))
+        if data.year_label:
+            notes = data.year_label + "\n" + notes
+        top = 1.5 + table_height_in(rows, [3.0, 1.3, 1.3], font_pt=12)  # below the table as rendered (wrapped rows)
+        size = 11 if top + notes_height_in(notes, 5.6, font_pt=11) <= 6.85 else 9
+        box = slide.shapes.add_textbox(Inches(7.3), Inches(top), Inches(5.6), Inches(max(0.5, 6.85 - top)))
         box.text_frame.word_wrap = True
         box.text_frame.text = notes
         for paragraph in box.text_frame.paragraphs:
             for run in paragraph.runs:
-                run.font.size = Pt(11)
+                run.font.size = Pt(size)
         number += 1
         add_footer(slide, number)
 

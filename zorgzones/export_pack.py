@@ -17,6 +17,11 @@ from zorgzones import pack_typology
 from zorgzones.pack_content import (CLASS_MODES, TABLE_FONT_PT, PackData, key_figure_table, overview_rows,
                                     pack_data, plan_title, region_name, services_line, table_chunks, table_inline,
                                     zone_classes, zone_numbers)
+from zorgzones.pack_trends import draw_trend
+
+#: Box of the population trend chart on a zone page (figure fractions x0, y0, width, height): right column, above the
+#: footer; the unit list above it is cut to the room left ("and N more").
+TREND_RECT = (0.61, 0.09, 0.37, 0.195)
 
 
 def legend_handles(data: PackData, *, bins=None, values=None, services: bool = False, zone: bool = False) -> list:
@@ -76,7 +81,8 @@ def _scenario_badge(fig, data: PackData, *, x: float = 0.975, y: float = 0.945) 
 
 def _page_header(fig, data: PackData, title: str, subtitle: str, *, page: str | None) -> None:
     fig.text(0.02, 0.965, title, fontsize=17, fontweight="bold", va="top")
-    fig.text(0.02, 0.918, subtitle, fontsize=10, color="#555555", va="top")
+    size = 10.0 if data.year is None else max(7.5, min(10.0, 0.94 * fig.get_size_inches()[0] * 72 / (0.56 * len(subtitle))))
+    fig.text(0.02, 0.918, subtitle, fontsize=size, color="#555555", va="top")  # a long subtitle with a year: smaller, one line
     _scenario_badge(fig, data, y=0.945 if page else 0.975)
 
 
@@ -128,13 +134,15 @@ def overview_figure(data: PackData, *, page: str | None = None):
     ax = fig.add_axes([0.02, 0.17, 0.40, 0.70] if inline else [0.02, 0.17, 0.96, 0.70])
     ind = INDICATORS[data.indicator]
     overview_map(ax, data, fontsize=7.5 if inline else 8.5)
-    ax.legend(handles=legend_handles(data), title=pm.wrap(ind.title(lang), 60), loc="upper left", bbox_to_anchor=(0.0, -0.01),
+    legend_title = pm.wrap(ind.title(lang), 60) + (("\n" + pm.wrap(data.year_label, 90)) if data.year_label else "")
+    ax.legend(handles=legend_handles(data), title=legend_title, loc="upper left", bbox_to_anchor=(0.0, -0.01),
               frameon=False, fontsize=8, title_fontsize=8.5, ncol=4, alignment="left")
     pop = data.metrics.loc[data.zone_ids, "pop_total"].sum()
     subtitle = t("colon", lang, label=t("overview", lang), text="") + t("overview_line", lang, n=len(data.zone_ids), pop=format_number(pop, 0, lang),
                                                indicator=ind.label(lang))
     if data.chosen is not None:
         subtitle += " - " + t("chosen_zones", lang)
+    subtitle += data.year_subtitle()
     _page_header(fig, data, plan_title(data), subtitle, page=page)
     if inline:
         header, rows, totals = overview_rows(data)
@@ -159,7 +167,8 @@ def table_figure(data: PackData, chunk: list[list[str]], first: int, *, page: st
     fig = Figure(figsize=pm.paper_inches("A4", "landscape"))
     header, rows, totals = overview_rows(data)
     n = len(rows)
-    _page_header(fig, data, plan_title(data), t("key_figures_part", lang, first=first, last=first + len(chunk) - 1, n=n), page=page)
+    _page_header(fig, data, plan_title(data), t("key_figures_part", lang, first=first, last=first + len(chunk) - 1, n=n)
+                 + data.year_subtitle(), page=page)
     _draw_text_table(fig, [header] + chunk + totals, x=TABLE_X_PAGE, top=0.87, row_h=0.0228, fontsize=TABLE_FONT_PT + 0.5,
                      right_align_from=2, bold_rows=len(totals))
     pm.add_footer(fig, data.credits, date=data.date, lang=lang, width_chars=230, page=page)
@@ -213,20 +222,38 @@ def zone_figure(data: PackData, zone_id, *, page: str | None = None):
     name = str(metrics["zone_name"])
     unit_word = t(f"level_{data.level}", lang).lower()
     subtitle = t("zone_line", lang, zone=zone_id, n=int(metrics["n_units"]), units=unit_word,
-                 pop=format_number(metrics["pop_total"], 0, lang)) + " - " + plan_title(data)
+                 pop=format_number(metrics["pop_total"], 0, lang)) + data.year_subtitle() + " - " + plan_title(data)
     _page_header(fig, data, pm.wrap(name, 70), subtitle, page=page)
     comparison = data.zone_region(zone_id)
     rows = [[t("key_figure", lang), pm.wrap(name, 14), pm.wrap(region_name(comparison, lang), 11)]]
     rows += [[pm.wrap(label, 40), z, r] for label, z, r in key_figure_table(data, zone_id)]
     x = [0.61, 0.795, 0.885, 0.98]
-    bottom = _draw_text_table(fig, rows, x=x, top=0.885, row_h=0.032, fontsize=TABLE_FONT_PT, right_align_from=1)
+    trend = data.zone_trend(zone_id)
+    bottom = _draw_text_table(fig, rows, x=x, top=0.885, row_h=0.032 if trend is None else 0.027, fontsize=TABLE_FONT_PT,
+                              right_align_from=1)
     if data.is_region(zone_id):
         bottom -= 0.005
         fig.text(0.61, bottom, pm.wrap(t("region_is_zone", lang, region=region_name(str(metrics["regions"]), lang),
                                         other=region_name("all", lang)), 80), fontsize=7, style="italic", va="top", color="#444444")
         bottom -= 0.03
-    bottom = _unit_list(fig, data, zone_id, top=bottom - 0.015)
-    fig.text(0.61, bottom - 0.01, services_line(data, zone_id), fontsize=7, va="top", color="#222222", linespacing=1.3)
+    if data.year_label:  # the year and kind of every figure on the page, with its source
+        text = pm.wrap(data.year_label, 80)
+        fig.text(0.61, bottom - 0.005, text, fontsize=7, style="italic", va="top", color="#444444")
+        bottom -= 0.01 + 0.016 * (text.count("\n") + 1)
+    services = services_line(data, zone_id)
+    column_lines = None
+    if trend is not None:  # the unit list gets the room between the table and the services above the chart
+        for shown, lines in ((4, 4), (2, 3), (0, 0)):  # fewer hospital names where units need the room
+            services = services_line(data, zone_id, hospitals_shown=shown)
+            services_h = 0.0165 * (services.count("\n") + 1) if services else 0.0
+            room = (bottom - 0.015 - 0.03) - (TREND_RECT[1] + TREND_RECT[3] + 0.025 + services_h)
+            if room >= lines * 0.0205:
+                break
+        column_lines = max(1, int(room / 0.0205))
+    bottom = _unit_list(fig, data, zone_id, top=bottom - 0.015, column_lines=column_lines)
+    fig.text(0.61, bottom - 0.01, services, fontsize=7, va="top", color="#222222", linespacing=1.3)
+    if trend is not None:
+        draw_trend(fig, trend, rect=TREND_RECT, lang=lang, synthetic=data.bundle.is_demo, year=data.year)
     ind = INDICATORS[data.indicator]
     title = pm.wrap(ind.title(lang), 60) + "\n" + t("classes_zone" if data.classes == "zone" else "classes_regional", lang)
     fig.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(0.02, 0.205), frameon=False, fontsize=7,
@@ -236,12 +263,16 @@ def zone_figure(data: PackData, zone_id, *, page: str | None = None):
     return fig
 
 
-def _unit_list(fig, data: PackData, zone_id, *, top: float, max_lines: int = 28) -> float:
-    """The zone's units by population in two columns, long names wrapped onto a second line; returns the bottom y."""
+def _unit_list(fig, data: PackData, zone_id, *, top: float, max_lines: int = 28, column_lines: int | None = None) -> float:
+    """The zone's units by population in two columns, long names wrapped onto a second line; returns the bottom y.
+    ``column_lines``: at most that many lines a column (two columns as soon as one is full)."""
     lang = data.lang
+    if column_lines is not None:
+        max_lines = 3 * column_lines
     members = data.units[data.units["zone_id"] == zone_id].sort_values("pop_total", ascending=False)
     fig.text(0.61, top, t("units_in_zone", lang, n=len(members)), fontsize=8.5, fontweight="bold", va="top")
-    entries = [pm.wrap(str(n), 26).replace("\n", "\n   ") + f"  {format_number(p, 0, lang)}"
+    wrap_at, n_columns = (26, 2) if column_lines is None else (19, 3)  # beside a trend chart: three narrower columns
+    entries = [pm.wrap(str(n), wrap_at).replace("\n", "\n   ") + f"  {format_number(p, 0, lang)}"
                for n, p in zip(members["name"], members["pop_total"])]
     lines, kept = 0, []
     for i, entry in enumerate(entries):
@@ -252,16 +283,41 @@ def _unit_list(fig, data: PackData, zone_id, *, top: float, max_lines: int = 28)
         kept.append(entry)
         lines += need
     half_lines = (lines + 1) // 2 if lines > 10 else lines
-    columns, count = [[], []], 0
+    columns, count = [[] for _ in range(n_columns)], 0
+    if column_lines is not None:
+        columns = _fill_columns(entries, n_columns, column_lines, lang)
+        kept = []
     for entry in kept:
-        columns[0 if count < half_lines else 1].append(entry)
+        columns[min(count // max(half_lines, 1), n_columns - 1)].append(entry)
         count += entry.count("\n") + 1
     fontsize, step = 6.8, 0.0205
     for col, chunk in enumerate(columns):
         if chunk:
-            fig.text(0.61 + col * 0.19, top - 0.03, "\n".join(chunk), fontsize=fontsize, va="top", linespacing=1.3, color="#222222")
+            fig.text(0.61 + col * (0.19 if n_columns == 2 else 0.125), top - 0.03, "\n".join(chunk), fontsize=fontsize,
+                     va="top", linespacing=1.3, color="#222222")
     used = max(sum(e.count("\n") + 1 for e in c) for c in columns)
     return top - 0.03 - used * step
+
+
+def _fill_columns(entries: list[str], n_columns: int, column_lines: int, lang: str) -> list[list[str]]:
+    """Entries in columns of at most ``column_lines`` lines, in order; what does not fit is "and N more"."""
+    columns, used, col = [[] for _ in range(n_columns)], [0] * n_columns, 0
+    for i, entry in enumerate(entries):
+        need = entry.count("\n") + 1
+        while col < n_columns and used[col] + need > column_lines:
+            col += 1
+        if col == n_columns:  # full: the last place says how many are left out
+            last = max(c for c in range(n_columns) if columns[c]) if any(columns) else 0
+            left = len(entries) - i
+            if columns[last] and used[last] >= column_lines:
+                dropped = columns[last].pop()
+                left += 1
+                used[last] -= dropped.count("\n") + 1
+            columns[last].append(t("and_more", lang, n=left))
+            break
+        columns[col].append(entry)
+        used[col] += need
+    return columns
 
 
 def pages(data: PackData) -> list[tuple[str, object]]:

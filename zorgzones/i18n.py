@@ -541,6 +541,25 @@ LABELS.update({
     "growth_who_pop_65plus": ("65+", "des 65+", "65+"),
     "growth_who_pop_80plus": ("80+", "des 80+", "80+"),
 })
+# exports of a population year (issue 14): (Dutch, French, English)
+LABELS.update({
+    "year_population": ("Bevolking {year}: {kind}", "Population {year} : {kind}", "Population {year}: {kind}"),
+    "year_kind_observed": ("waargenomen (Statbel)", "observée (Statbel)", "observed (Statbel)"),
+    "year_kind_projection": ("projectie (Federaal Planbureau, vooruitzichten {vintage})",
+                             "projection (Bureau fédéral du Plan, perspectives {vintage})",
+                             "projection (Planning Bureau, vintage {vintage})"),
+    "year_word_observed": ("waargenomen", "observée", "observed"),
+    "year_word_projection": ("projectie", "projection", "projection"),
+    "year_kind_synthetic": ("{kind} (synthetische demodata)", "{kind} (données de démonstration synthétiques)",
+                            "{kind} (synthetic demo data)"),
+    "year_estimated_below": ("onder gemeenteniveau geschat", "estimée sous le niveau communal",
+                             "estimated below municipality level"),
+    "year_short": ("bevolking {year}: {kind}", "population {year} : {kind}", "population {year}: {kind}"),
+    "trend_pack_title": ("Bevolking {first}-{last} (index {base} = 100)", "Population {first}-{last} (indice {base} = 100)",
+                         "Population {first}-{last} (index {base} = 100)"),
+    "trend_pack_line": ("{what} {first} → {last}", "{what} {first} → {last}", "{what} {first} → {last}"),
+})
+
 
 # plan findings (plan_checks.finding_text): the English text is the message of the CLI and the JSON
 LABELS.update({

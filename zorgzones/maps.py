@@ -25,6 +25,7 @@ from zorgzones.indicators import credit_line, demo_label, get_indicator, shown_v
 from zorgzones.printmap import (NO_DATA_COLOUR, OTHER_SERVICE, SERVICE_STYLE, check_plan_units, class_colours, class_labels,
                                classify, service_name)
 from zorgzones.settings import WEB_CRS
+from zorgzones.year_labels import units_year_line
 from zorgzones.zones import Plan, require_projected
 
 INACTIVE_COLOUR = "#9e9e9e"
@@ -116,8 +117,10 @@ class MapLegend(MacroElement):
         self.html = html_text
 
 
-def legend_html(title: str, colours: list[str], labels: list[str], *, no_data: str | None = None) -> str:
-    """Legend box: escaped title, one colour swatch per class label, and a no-data swatch when ``no_data`` is given."""
+def legend_html(title: str, colours: list[str], labels: list[str], *, no_data: str | None = None,
+                caption: str | None = None) -> str:
+    """Legend box: escaped title, an escaped ``caption`` under it (e.g. the population year), one colour swatch per
+    class label, and a no-data swatch when ``no_data`` is given."""
     swatch = ('<div><span style="display:inline-block;width:14px;height:11px;margin-right:6px;vertical-align:middle;'
               'border:1px solid #888;background:{}"></span>{}</div>')
     rows = [swatch.format(c, escape_text(lab)) for c, lab in zip(colours, labels)]
@@ -125,6 +128,8 @@ def legend_html(title: str, colours: list[str], labels: list[str], *, no_data: s
         rows.append(swatch.format(NO_DATA_COLOUR, escape_text(no_data)))
     return ('<div style="background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3);'
             f'font:12px/18px sans-serif;max-width:240px"><div style="font-weight:600;margin-bottom:3px">{escape_text(title)}</div>'
+            + (f'<div class="zz-legend-caption" style="font-size:11px;line-height:14px;color:#444;margin-bottom:4px">'
+               f'{escape_text(caption)}</div>' if caption else "")
             + "".join(rows) + "</div>")
 
 
@@ -176,9 +181,10 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
     ).add_to(fmap)
     labels = class_labels(bins, float(np.nanmin(values)), info, lang) if len(bins) else []
     no_data = t("no_data", lang) if (np.asarray(classes) < 0).any() else None
-    MapLegend(legend_html(info.title(lang), colours, labels, no_data=no_data)).add_to(fmap)
+    population = units_year_line(units, lang, synthetic=bool(getattr(bundle, "is_demo", False)))
+    MapLegend(legend_html(info.title(lang), colours, labels, no_data=no_data, caption=population or None)).add_to(fmap)
 
-    layers = ["units"]
+    layers = ["units"] + (["population_years"] if population else [])
     if plan is not None:
         zones = zone_shapes(display_coverage(units, level=level), plan) if zones is None else zones
         zone_layer(zones, name=t("zones_layer", lang)).add_to(fmap)

@@ -17,6 +17,9 @@ from zorgzones.settings import PACK_CLASS_MODES
 from zorgzones.i18n import LANGUAGES, format_number, localized_names, t
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, credit_line, get_indicator, indicator_values, shown_values
 from zorgzones.pack_clusters import PackClusters, pack_clusters, parse_extras
+from zorgzones.pack_trends import zone_trends
+from zorgzones.population import units_for_year
+from zorgzones.year_labels import check_year, units_year_line, year_short
 from zorgzones.zones import Plan, dissolve_zones
 
 PACK_SUFFIXES = {".pdf": "pdf", ".pptx": "pptx"}
@@ -74,10 +77,29 @@ class PackData:
     #: Clustering pages asked for (``typology``, ``hotspots``) and their content.
     extras: tuple = ()
     clusters: PackClusters | None = None
+    #: Population year of maps and figures (None: the base year 2022) and its label (``Bevolking 2030: projectie ...``).
+    year: int | None = None
+    year_label: str = ""
+    year_kind: str | None = None
+    #: Population series of the zones for the trend charts (``pack_trends.zone_trends``), None without population by year.
+    trends: pd.DataFrame | None = None
 
     @property
     def credits(self) -> str:
-        return credit_line(self.bundle, ["units", "plans"] + (["services"] if self.services is not None else []), lang=self.lang)
+        population = ["population_years"] if self.year is not None or self.trends is not None else []
+        return credit_line(self.bundle, ["units", "plans"] + (["services"] if self.services is not None else []) + population,
+                           lang=self.lang)
+
+    def year_subtitle(self) -> str:
+        """`` - bevolking 2030: projectie`` for page subtitles; empty for the base year."""
+        return "" if self.year is None else " - " + year_short(self.year, self.year_kind, self.lang)
+
+    def zone_trend(self, zone_id) -> pd.DataFrame | None:
+        """The trend rows of one zone, None when there are none."""
+        if self.trends is None:
+            return None
+        rows = self.trends[self.trends["id"].astype(str) == str(zone_id)]
+        return rows if len(rows) >= 2 else None
 
     @property
     def zone_ids(self) -> list:
@@ -112,10 +134,13 @@ def region_name(region: str, lang: str) -> str:
 
 def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = "share_65plus", lang: str = "nl",
               with_services: bool = True, tolerance_m: float = 40.0, date: dt.date | None = None, zones=None,
-              classes: str = "regional", title: str | None = None, extras=()) -> PackData:
+              classes: str = "regional", title: str | None = None, extras=(), year: int | None = None,
+              trends: bool = True) -> PackData:
     """Compute the content of a plenary pack (shared by the PDF and the PowerPoint deck); ``zones`` limits the pages to
     those zone ids (the overview then shows them and their neighbours), ``classes`` is ``regional`` or ``zone``;
-    ``extras`` adds clustering pages: ``typology`` (need types) and/or ``hotspots`` (Gi* hot spots)."""
+    ``extras`` adds clustering pages: ``typology`` (need types) and/or ``hotspots`` (Gi* hot spots); ``year`` the
+    population of that year (default the base year 2022) in maps, figures and classes, named on every page; ``trends``
+    a population chart per zone (when the bundle has population by year)."""
     from zorgzones.plan_metrics import region_summary, zone_metrics
 
     problems = []
@@ -134,10 +159,14 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
             problems.append("--zones is empty; give zone ids separated by commas")
     extras, extra_problems = parse_extras(extras)
     problems += extra_problems
+    try:
+        check_year(bundle, year, level=level or plan.level)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise ValidationError("plenary pack", problems)
     level = level or plan.level
-    units = bundle.units(level)
+    units = bundle.units(level) if year is None else units_for_year(bundle, level, year)
     pm.check_plan_units(units, plan, level=level)
     get_indicator(indicator, scope="unit")
     services = bundle.services() if with_services else None
@@ -154,7 +183,10 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
     shapes = shapes[["zone_name", "geometry"]].join(metrics.drop(columns="zone_name")).sort_values("zone_name", key=lambda s: s.str.lower())
     clusters = pack_clusters(units, plan, bundle=bundle, extras=extras, indicator=indicator) if extras else None
     return PackData(bundle, plan, level, indicator, lang, shown, shapes, metrics, regions, services, bins, date or dt.date.today(),
-                    chosen=chosen, classes=classes, title=title, extras=extras, clusters=clusters)
+                    chosen=chosen, classes=classes, title=title, extras=extras, clusters=clusters, year=year,
+                    year_label=units_year_line(units, lang, synthetic=bundle.is_demo),
+                    year_kind=units.attrs.get("population_kind"),
+                    trends=zone_trends(bundle, plan, zones=chosen) if trends else None)
 
 
 def plan_title(data: PackData) -> str:
@@ -242,7 +274,7 @@ def _lower(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
-def services_line(data: PackData, zone_id) -> str:
+def services_line(data: PackData, zone_id, *, hospitals_shown: int = HOSPITAL_NAMES_SHOWN) -> str:
     """``Voorzieningen: 31 apotheken, 2 ziekenhuizen`` and the hospitals' names (wrapped, never cut) inside a zone."""
     if data.services is None:
         return ""
@@ -260,8 +292,8 @@ def services_line(data: PackData, zone_id) -> str:
     inside = hospitals.iloc[hospitals.sindex.query(zone, predicate="contains")] if len(hospitals) else hospitals
     names = sorted({str(n) for n in inside.get("name", [])})
     text = pm.wrap(t("services_line", lang, list=", ".join(parts)), 64)  # more service types: wrapped, never cut
-    if names:
-        shown = HOSPITAL_NAMES_SHOWN
+    if names and hospitals_shown > 0:
+        shown = hospitals_shown
         more = (" " + t("and_more", lang, n=len(names) - shown)) if len(names) > shown else ""
         text += "\n" + pm.wrap(t("hospitals_in_zone", lang, list="; ".join(names[:shown])) + more, 64)
     return text

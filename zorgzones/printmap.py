@@ -33,6 +33,7 @@ from zorgzones.errors import ValidationError  # noqa: E402
 from zorgzones.basemap import add_basemap, source_problems  # noqa: E402
 from zorgzones.i18n import LANGUAGES, format_number, t  # noqa: E402
 from zorgzones.indicators import credit_line, demo_label, get_indicator, shown_values  # noqa: E402
+from zorgzones.year_labels import units_year_line  # noqa: E402
 from zorgzones.zones import Plan, dissolve_zones, require_projected  # noqa: E402
 
 from zorgzones.settings import ORIENTATIONS, PAPER_MM  # noqa: E402
@@ -259,8 +260,11 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
     ``bundle`` supplies the credit line of every layer shown and the synthetic-data label of a demo bundle.
     ``basemap`` (``"OpenStreetMap"`` or a tile URL template) draws web tiles under the map when the server answers;
     ``fig.basemap`` then holds ``(drawn, credit or reason)``. Offline the map is identical apart from the tiles.
+    Units of another year than the base year (``population.units_for_year``) are named in the subtitle
+    (``Bevolking 2030: projectie (...)``) and their population series credited.
     """
     require_projected(units)
+    population = units_year_line(units, lang, synthetic=bool(getattr(bundle, "is_demo", False)))
     problems = []
     if by not in ("unit", "zone"):
         problems.append(f"by={by!r} is unknown; expected 'unit' or 'zone'")
@@ -314,6 +318,8 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
         handles += draw_services(ax, services, lang=lang, scale=1.35 if paper == "A3" else 1.0)
     if services is not None and len(services) and (show_services or by == "zone"):
         layers.append("services")
+    if population:
+        layers.append("population_years")
     frame_map(ax, shapes, margin=0.015, valign="center")
     fig.basemap = add_basemap(ax, basemap) if basemap else (False, "no basemap asked")
     grow = 1.0 if paper == "A4" else 1.35  # A3: the same layout, larger text
@@ -340,8 +346,12 @@ def print_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan:
             plan_title = bundle.plan_info(plan.name).get("title") or plan.name
         subtitle = t("map_subtitle", lang, plan=plan_title, n=len(zones))
     fig.text(0.025, 0.965, title, fontsize=17 if paper == "A4" else 22, fontweight="bold", va="top", color="#111111")
+    subtitle_size = 10.5 if paper == "A4" else 13
+    if population:  # one line, smaller type when long (about 0.55 em a character), never into the map
+        subtitle = f"{subtitle} - {population}" if subtitle else population
+        subtitle_size = max(7.0, min(subtitle_size, 0.95 * width * 72 / (0.56 * len(subtitle))))
     if subtitle:
-        fig.text(0.025, 0.915, subtitle, fontsize=10.5 if paper == "A4" else 13, va="top", color="#555555")
+        fig.text(0.025, 0.915, subtitle, fontsize=subtitle_size, va="top", color="#555555")
     credits = "; ".join(c for c in (credit_line(bundle, layers, lang=lang) if bundle is not None else "",
                                     fig.basemap[1] if fig.basemap[0] else "") if c)
     add_footer(fig, credits, date=date, lang=lang,
@@ -362,12 +372,16 @@ def add_footer(fig: Figure, credits: str, *, date: dt.date | None = None, lang: 
                page: str | None = None) -> None:
     """Credits (wrapped) bottom left; date, projection and page number bottom right."""
     date = date or dt.date.today()
+    above = 0.012
     if credits:
         prefix = t("sources_line", lang, credits="")
         text = credits if credits.startswith(prefix) else t("sources_line", lang, credits=credits.removeprefix("Bronnen: "))
-        fig.text(0.025, 0.012, wrap(text, width_chars), fontsize=5.6, color="#444444", va="bottom", linespacing=1.15)
+        text = wrap(text, width_chars)
+        fig.text(0.025, 0.012, text, fontsize=5.6, color="#444444", va="bottom", linespacing=1.15)
+        lines = text.count("\n") + 1  # the date line stays above long credits (more sources with a population year)
+        above = max(0.055, 0.012 + lines * 5.6 * 1.2 / 72 / fig.get_size_inches()[1] + 0.004)
     right = t("made_on", lang, date=date.isoformat(), crs=t("crs_name", lang))
-    fig.text(0.975, 0.055 if credits else 0.012, right, fontsize=6, color="#444444", ha="right", va="bottom")
+    fig.text(0.975, above, right, fontsize=6, color="#444444", ha="right", va="bottom")
     if page:
         fig.text(0.975, 0.975, page, fontsize=8, color="#444444", ha="right", va="top")
 

@@ -242,6 +242,9 @@ PACK_HOTSPOT_INDICATOR = "share_80plus"
 #: Confidence levels of the pack's hot/cold-spot classes (pseudo p <= 1 - level), strongest first, as ArcGIS's
 #: Hot Spot Analysis shows them: a reader sees how sure each spot is, not only whether it passed 95 %.
 PACK_HOTSPOT_CONFIDENCE = (0.99, 0.95, 0.90)
+#: Last year of the population trend chart on pack zone pages: the zone plans' horizon (2040); the projections run to
+#: 2071, but a page-sized chart that far out says little about the plan at hand.
+PACK_TREND_LAST_YEAR = 2040
 
 #: Bounds of command-line options, checked before any work starts (see ``cli_common``):
 #: PNG resolution in dots per inch (below 10 nothing is legible, above 2400 an A0 page no longer fits in memory),
