@@ -20,6 +20,7 @@ from zorgzones.errors import ZorgzonesError
 from zorgzones.i18n import format_number
 from zorgzones.pack_content import CLASS_MODES
 from zorgzones.indicators import indicator_keys
+from zorgzones.settings import PACK_EXTRAS, POPULATION_BASE_YEAR
 from zorgzones.zones import write_plan
 
 #: key -> (file suffix, MIME type)
@@ -36,18 +37,20 @@ FORMATS = {
 
 
 def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services: bool, pack: dict) -> None:
-    """Write one export file with the package's writer."""
+    """Write one export file with the package's writer, for the population year chosen in the sidebar (the
+    writers label it on every map, page and table)."""
     bundle, lang = common.bundle(), common.lang()
+    year = None if int(state.year) == POPULATION_BASE_YEAR else int(state.year)
     if kind in ("exp_map_pdf", "exp_map_png"):
         export.write_map(path, bundle, plan=plan, level=plan.level, indicator=indicator, paper=paper,
-                         with_services=with_services, lang=lang)
+                         with_services=with_services, lang=lang, year=year)
     elif kind in ("exp_pack_pdf", "exp_pack_pptx"):
-        write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang, **pack)
+        write_pack(path, bundle, plan, level=plan.level, indicator=indicator, lang=lang, year=year, **pack)
     elif kind == "exp_html":
         export.write_html(path, bundle, plan=plan, level=plan.level, indicator=indicator, with_services=with_services,
-                          lang=lang, tiles=common.TILES)
+                          lang=lang, tiles=common.TILES, year=year)
     elif kind in ("exp_gpkg", "exp_xlsx"):
-        export.write_data(path, bundle, plan, level=plan.level, lang=lang)
+        export.write_data(path, bundle, plan, level=plan.level, lang=lang, year=year)
     else:
         write_plan(plan, path)
 
@@ -73,6 +76,8 @@ with st.expander(t("pack_options")):
             "zones": p2.multiselect(t("pack_zones"), plan.zone_ids, format_func=plan.zone_name, key="export_pack_zones") or None,
             "classes": p3.selectbox(t("pack_classes"), list(CLASS_MODES), format_func=lambda c: t(f"classes_{c}_option"),
                                     key="export_pack_classes")}
+    pack["extras"] = tuple(extra for extra in PACK_EXTRAS  # clustering pages (issue 16), as `export pack --with`
+                           if p1.checkbox(t(f"pack_with_{extra}"), value=False, key=f"export_pack_{extra}"))
 
 stem = "".join(ch if ch.isalnum() else "_" for ch in plan.name).strip("_") or "plan"
 for kind, (suffix, mime) in FORMATS.items():
@@ -81,9 +86,9 @@ for kind, (suffix, mime) in FORMATS.items():
     if left.button(t("build", what=what), key=f"build_{kind}"):
         try:
             with st.spinner(t("build", what=what)), tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"zorgzones_{stem}_{kind.removeprefix('exp_')}{suffix}"
+                path = Path(folder) / f"zorgzones_{stem}_{kind.removeprefix('exp_')}_{state.year}{suffix}"
                 build(kind, path, plan, indicator, paper, with_services, pack)
-                state.set_built(kind, BuiltFile(path.name, path.read_bytes(), repr((plan.name, indicator, paper))))
+                state.set_built(kind, BuiltFile(path.name, path.read_bytes(), repr((plan.name, indicator, paper, state.year))))
         except ZorgzonesError as exc:
             common.show_error(exc)
     ready = state.built(kind)

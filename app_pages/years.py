@@ -14,8 +14,9 @@ from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
 from zorgzones.plan_metrics import resolve_band
 from zorgzones.population import band_by_year, band_runs, population_series
-from zorgzones.settings import PLAN_HORIZON_YEAR, POPULATION_BASE_YEAR, PROJECTION_VINTAGE
+from zorgzones.settings import PLAN_HORIZON_YEAR, POPULATION_BASE_YEAR
 from zorgzones.trends import TREND_COLUMNS, trend_figure
+from zorgzones.year_labels import kind_text
 from zorgzones.zones import Plan
 
 #: Trend columns comparable with the whole region's (shares, ratios, growth); counts are not, so no region line there.
@@ -34,13 +35,10 @@ def kind(year: int) -> str:
 
 
 def year_label(year: int | None = None) -> str:
-    """``2035: projectie (Federaal Planbureau, vintage 2022)``; on the demo bundle: synthetic."""
+    """``2035: projectie (Federaal Planbureau, vooruitzichten 2022)`` — the exports' words (year_labels.kind_text);
+    on the demo bundle: synthetic."""
     year = int(state.year if year is None else year)
-    if cache.bundle().is_demo:
-        return t("year_synthetic", year=year, kind=t(f"year_kind_{kind(year)}"))
-    if kind(year) == "observed":
-        return t("year_observed", year=year)
-    return t("year_projection", year=year, vintage=PROJECTION_VINTAGE)
+    return f"{year}: {kind_text(kind(year), lang(), synthetic=cache.bundle().is_demo)}"
 
 
 def year_control() -> None:

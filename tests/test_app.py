@@ -287,6 +287,18 @@ def test_export_builds_files_only_on_click(monkeypatch, tmp_path):
     assert b"SYNTHETISCHE DEMODATA" in at.session_state["export_exp_html"][1]
 
 
+def test_export_follows_the_year_of_the_sidebar_and_offers_clustering_pages(monkeypatch, tmp_path):
+    """The same files as `zorgzones export ... --year 2035`: the year's population, labelled as a projection."""
+    at = _app(monkeypatch, tmp_path, "export")
+    at.select_slider(key="year").set_value(2035).run()
+    at.button(key="build_exp_html").click().run()
+    assert not at.exception
+    name, data, made_for = at.session_state["export_exp_html"]
+    caption = json.dumps("Bevolking 2035: projectie (synthetische demodata)")[1:-1]  # as the map's script holds it
+    assert name.endswith("_2035.html") and "2035" in made_for and caption.encode() in data
+    assert [at.checkbox(key=f"export_pack_{extra}").value for extra in ("typology", "hotspots")] == [False, False]
+
+
 # -- data -----------------------------------------------------------------------------------------------------
 def test_data_page_marks_demo_and_lists_sources(monkeypatch, tmp_path):
     at = _app(monkeypatch, tmp_path, "data")
@@ -487,7 +499,7 @@ def test_year_changes_key_figures_map_label_and_url_on_demo(monkeypatch, tmp_pat
 
     at = _app(monkeypatch, tmp_path)
     assert at.query_params["year"] == "2022" and at.select_slider(key="year").value == 2022
-    assert "2022: synthetische demogegevens (waargenomen)" in _year_badge(at)  # the demo says it is synthetic
+    assert "2022: waargenomen (synthetische demodata)" in _year_badge(at)  # the demo says it is synthetic
     plan = Plan.from_bundle(demo_bundle, "elz")
     zone = at.selectbox(key="explore_zone").value
     base = zone_metrics(demo_bundle.units("municipality"), plan).at[zone, "pop_total"]
@@ -498,9 +510,9 @@ def test_year_changes_key_figures_map_label_and_url_on_demo(monkeypatch, tmp_pat
     at.select_slider(key="year").set_value(2035).run()
     assert not at.exception
     assert at.query_params["year"] == "2035" and at.session_state["year"] == 2035
-    assert "2035: synthetische demogegevens (projectie)" in _year_badge(at) and ":red[" in _year_badge(at)
+    assert "2035: projectie (synthetische demodata)" in _year_badge(at) and ":red[" in _year_badge(at)
     assert at.subheader[0].value == "Kerncijfers van de zone in 2035"
-    assert any(c.startswith("Bevolking 2035: synthetische demogegevens (projectie)") for c in _texts(at.caption))
+    assert any(c.startswith("Bevolking 2035: projectie (synthetische demodata)") for c in _texts(at.caption))
     expected = zone_metrics(units_for_year(demo_bundle, "municipality", 2035), plan).at[zone, "pop_total"]
     assert expected != base and _key_figure(at, "Bevolking") == format_number(expected, 0, "nl")
     assert _map_args(at)["script"] != script_2022  # the map shows the year's figures
@@ -574,7 +586,7 @@ def test_year_on_real_bundle(monkeypatch, bundle_dir, bundle):
     assert _key_figure(at, "Bevolking") == "450.522"  # the Kempen in 2015 (DESIGN: "450,522 inhabitants in 2015")
     assert "2015: waargenomen (Statbel)" in _year_badge(at)
     at.select_slider(key="year").set_value(2030).run()
-    assert "2030: projectie (Federaal Planbureau, vintage 2022)" in _year_badge(at)
+    assert "2030: projectie (Federaal Planbureau, vooruitzichten 2022)" in _year_badge(at)
     assert 470_000 <= int(_key_figure(at, "Bevolking").replace(".", "")) <= 490_000  # DESIGN: ~470-490k in 2030
     at.selectbox(key="explore_level").set_value("neighbourhood").run()
     assert not at.exception

@@ -287,7 +287,7 @@ def test_explore_in_2035_in_a_real_browser(browser, served_app):
     time.sleep(1)
     _no_exception_box(browser)
     body = browser.find_element(By.TAG_NAME, "body").text
-    assert "2035: synthetische demogegevens (projectie)" in body  # beside the slider: a projection, and synthetic
+    assert "2035: projectie (synthetische demodata)" in body  # beside the slider: a projection, and synthetic
     assert "Kerncijfers van de zone in 2035" in body and "Page not found" not in body
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "app_explore_2035.png"))

@@ -248,6 +248,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "exp_xlsx": ("gegevens (Excel)", "données (Excel)", "data (Excel)"),
     "exp_plan_csv": ("zonetoewijzing (CSV)", "affectation aux zones (CSV)", "zone assignment (CSV)"),
     "pack_options": ("Opties van het plenair pakket", "Options du dossier plénier", "Options of the plenary pack"),
+    "pack_with_typology": ("Met typologie van zorgnood", "Avec typologie des besoins", "With need typology"),
+    "pack_with_hotspots": ("Met hotspotkaart", "Avec carte des points chauds", "With hot-spot map"),
     "pack_title_input": ("Titel (leeg = naam van het plan)", "Titre (vide = nom du plan)", "Title (empty = the plan's name)"),
     "pack_zones": ("Alleen deze zones (leeg = alle)", "Uniquement ces zones (vide = toutes)", "Only these zones (empty = all)"),
     "pack_classes": ("Klassen van de zonekaarten", "Classes des cartes de zone", "Classes of the zone maps"),
@@ -672,14 +674,6 @@ LABELS.update({
                   "projection du Bureau fédéral du Plan.",
                   "The population of this year on every page: observed (Statbel) up to {base}, then the Federal "
                   "Planning Bureau's projection."),
-    "year_observed": ("{year}: waargenomen (Statbel)", "{year} : observé (Statbel)", "{year}: observed (Statbel)"),
-    "year_projection": ("{year}: projectie (Federaal Planbureau, vintage {vintage})",
-                        "{year} : projection (Bureau fédéral du Plan, millésime {vintage})",
-                        "{year}: projection (Federal Planning Bureau, vintage {vintage})"),
-    "year_synthetic": ("{year}: synthetische demogegevens ({kind})", "{year} : données de démonstration synthétiques ({kind})",
-                       "{year}: synthetic demo data ({kind})"),
-    "year_kind_observed": ("waargenomen", "observé", "observed"),
-    "year_kind_projection": ("projectie", "projection", "projection"),
     "population_year_note": ("Bevolking {label}", "Population {label}", "Population {label}"),
     "year_estimated_units": ("{units}: inwoners van {year} geschat uit de gemeente (hun aandeel erin; leeftijden als de gemeente)",
                              "{units} : habitants de {year} estimés à partir de la commune (leur part de celle-ci ; âges "
