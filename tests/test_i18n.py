@@ -220,3 +220,9 @@ def test_no_key_is_defined_twice():
     keys = re.findall(r'^\s+"([a-z0-9_]+)":\s*\(', source, flags=re.M)
     twice = sorted({k for k in keys if keys.count(k) > 1})
     assert not twice, f"labels defined more than once in zorgzones/i18n.py: {twice}"
+
+
+def test_every_service_kind_has_a_singular():
+    """'1 algemeen ziekenhuis', not the raw key, on pack pages: each plural ``service_<kind>`` has its ``svc1_<kind>``."""
+    kinds = {k.removeprefix("service_") for k in LABELS if k.startswith("service_")} - {"type", "types"}
+    assert sorted(k for k in kinds if f"svc1_{k}" not in LABELS) == []

@@ -470,6 +470,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
                                "Other hospitals (rehabilitation, hospice)"),
     "service_nursing_home": ("Woonzorgcentra", "Maisons de repos", "Nursing homes"),
     "service_dentist": ("Tandartsen", "Dentistes", "Dentists"),
+    "svc1_hospital_general": ("Algemeen ziekenhuis", "Hôpital général", "General hospital"),
+    "svc1_hospital_psychiatric": ("Psychiatrisch ziekenhuis", "Hôpital psychiatrique", "Psychiatric hospital"),
+    "svc1_hospital_other": ("Ander ziekenhuis (revalidatie, hospice)", "Autre hôpital (revalidation, soins palliatifs)",
+                            "Other hospital (rehabilitation, hospice)"),
+    "svc1_nursing_home": ("Woonzorgcentrum", "Maison de repos", "Nursing home"),
+    "svc1_dentist": ("Tandarts", "Dentiste", "Dentist"),
     "hospital_types": ("Soorten ziekenhuizen", "Types d'hôpitaux", "Hospital types"),
     "hospital_types_caption": ("Ziekenhuissites gesplitst in algemeen, psychiatrisch en ander: volgens het type van de bron "
                                "(facility_type), anders volgens een regel op de naam (PZ, OPZ, psychiatrisch, ...). "
