@@ -16,6 +16,7 @@ from zorgzones.population import available_years, units_for_year
 from zorgzones.region import load_bundle
 from zorgzones.coverage import service_units
 from zorgzones.plan_metrics import MetricContext
+from zorgzones import reference
 
 
 def data_dir() -> str:
@@ -143,3 +144,16 @@ def _unit_access_year(path: str, level: str, services_key: str, kind: str, year:
     return pd.DataFrame({"travel_min": by_unit["mean_travel_min"].to_numpy(dtype=float),
                          "supply_per_1000": by_unit["supply_per_1000"].fillna(0.0).to_numpy(dtype=float),
                          "target_pop": by_unit["target_pop"].fillna(0.0).to_numpy(dtype=float)}, index=index)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _zone_references(path: str, level: str, year: int | None, services_key: str, plan_id: str, _plan, _services):
+    frame = _units(path, level) if year is None else _units_year(path, level, year)
+    return reference.zone_references(bundle_for(path), frame, _plan, _services)
+
+
+def zone_references(level: str, plan) -> pd.DataFrame | None:
+    """Each zone's key figures in its arrondissement and province for the selected year and services (the pack's
+    zone-page figures, ``reference.zone_references``)."""
+    plan_id = hashlib.sha1(repr(sorted(plan.assignment.items())).encode()).hexdigest()
+    return _zone_references(data_dir(), level, year(), services_key(), plan_id, plan, services())

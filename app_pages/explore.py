@@ -13,7 +13,8 @@ from app_pages.common import t
 from zorgzones.access_summary import in_region
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values, uses_age_bands
-from zorgzones.plan_metrics import region_summary, zone_metrics
+from zorgzones.plan_metrics import comparison_region, region_summary, zone_metrics
+from zorgzones.reference import REFERENCE_COLUMNS
 
 st.header(t("explore_title"))
 
@@ -62,7 +63,13 @@ if plan is not None:
     zone = st.selectbox(t("zone"), list(metrics.index), key="explore_zone",
                         format_func=lambda z: f"{metrics.at[z, 'zone_name']} ({z})")
     row = metrics.loc[[zone]]
-    region = row["regions"].iloc[0] if row["regions"].iloc[0] in regions.index else "all"
+    region = comparison_region(metrics, regions, zone)  # the pack's comparison area: Bruzel is not set beside itself
+    references = common.zone_references(level, plan)  # its arrondissement and province, as on the pack's zone page
+    areas = {}
+    if references is not None and zone in references.index.get_level_values(0):
+        rows = references.xs(zone, level="zone_id")
+        areas = {level_: rows[f"{level_}_name"].iloc[0] for level_ in REFERENCE_COLUMNS
+                 if isinstance(rows[f"{level_}_name"].iloc[0], str)}
     table = []
     for key in KEY_FIGURES:
         info = INDICATORS[key]
@@ -71,8 +78,11 @@ if plan is not None:
             region_value = float(indicator_values(regions.loc[[region]], key).iloc[0])
         except ValueError:
             continue
-        table.append({t("key_figure"): info.title(common.lang()), t("zone_value"): info.format(zone_value, common.lang()),
-                      t("region_value"): info.format(region_value, common.lang())})
+        line = {t("key_figure"): info.title(common.lang()), t("zone_value"): info.format(zone_value, common.lang())}
+        for level_, name in areas.items():
+            line[t(f"ref_{level_}_short", name=name)] = info.format(references[level_].get((zone, key), float("nan")), common.lang())
+        line[t(f"region_{region}")] = info.format(region_value, common.lang())
+        table.append(line)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     years.trend_block(plan, zone, region)  # the zone over the years (issue 14)
 

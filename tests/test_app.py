@@ -38,7 +38,7 @@ def _texts(elements) -> list[str]:
 
 
 # -- explore ----------------------------------------------------------------------------------------------------
-def test_explore_on_demo_is_marked_and_switches_indicator_and_language(monkeypatch, tmp_path):
+def test_explore_on_demo_is_marked_and_switches_indicator_and_language(monkeypatch, tmp_path, demo_bundle):
     at = _app(monkeypatch, tmp_path)
     assert any("Synthetische demoregio" in w for w in _texts(at.warning))
     assert at.query_params["indicator"] == "share_65plus"
@@ -46,8 +46,13 @@ def test_explore_on_demo_is_marked_and_switches_indicator_and_language(monkeypat
     assert not at.exception
     assert at.query_params["indicator"] == "informal_care_ratio"
     key_figures = at.dataframe[0].value
-    assert list(key_figures.columns) == ["Kerncijfer", "Zone", "Gewest"]
-    assert key_figures.iloc[0, 0].startswith("Bevolking")
+    assert list(key_figures.columns) == ["Kerncijfer", "Zone", "arr. Demogebied 90000 (SYNTHETISCH)",
+                                         "prov. Demogebied 91000 (SYNTHETISCH)", "Vlaanderen"]
+    assert key_figures.iloc[0, 0].startswith("Bevolking") and key_figures.iloc[0, 2] == "-"  # sizes are not compared
+    units = demo_bundle.units("municipality")  # the arrondissement's share 65+: a ratio of sums over its units, by hand
+    arr = units[units["arrondissement_id"] == "90000"]
+    share = key_figures.set_index("Kerncijfer").filter(like="Aandeel 65+", axis=0).iloc[0, 1]
+    assert share == f"{100 * arr['pop_65plus'].sum() / arr['pop_total'].sum():.1f}".replace(".", ",")
     at.selectbox(key="explore_level").set_value("neighbourhood").run()
     assert not at.exception
     at.radio(key="lang").set_value("en").run()

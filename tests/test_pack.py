@@ -89,3 +89,30 @@ def test_real_pack_pages_and_bruzel(bundle, tmp_path):
     assert rows["Population"].replace("\u202f", "") == str(int(bundle.units("municipality")["pop_total"].sum()))
     text = PdfReader(pm.save_figure(export_pack.zone_figure(data, bruzel), tmp_path / "b.pdf")).pages[0].extract_text()
     assert "Flandre + Bruxelles" in text and "Ixelles" in text
+
+
+def test_zone_pages_set_each_zone_beside_its_arrondissement_province_and_region(demo_bundle, demo_plan):
+    """The figures of `plan metrics --compare-with`: ratios of sums over the zone's arrondissement and province (the
+    ones holding most of its people); sizes (population, area) are not compared."""
+    from zorgzones.i18n import format_number
+    from zorgzones.pack_content import key_figure_header, key_figure_table
+
+    data = pack_data(demo_bundle, demo_plan)
+    units = demo_bundle.units("municipality")
+    checked = 0
+    for zone in data.zone_ids:
+        head, rows = key_figure_header(data, zone), key_figure_table(data, zone)
+        assert len(head) == 5 and all(len(r) == 5 for r in rows)
+        members = units.loc[demo_plan.assignment[demo_plan.assignment == zone].index]
+        arr = members.groupby("arrondissement_id")["pop_total"].sum().idxmax()
+        share = next(r for r in rows if r[0].startswith("Aandeel 65+"))
+        size = [r for r in rows if r[0] == "Bevolking" or r[0].startswith("Oppervlakte")]
+        assert size and all(r[2] == r[3] == "-" for r in size)
+        area = units[units["arrondissement_id"] == arr]
+        if set(area.index) == set(members.index):
+            assert share[2] == "-"  # never set beside itself
+            continue
+        assert head[2].startswith("arr. ") and arr in head[2]
+        assert share[2] == format_number(100 * area["pop_65plus"].sum() / area["pop_total"].sum(), 1, "nl")
+        checked += 1
+    assert checked >= 3

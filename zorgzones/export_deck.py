@@ -12,7 +12,8 @@ from pathlib import Path
 from zorgzones import pack_typology, printmap as pm
 from zorgzones.export import check_export
 from zorgzones.export_pack import legend_handles, overview_map, with_progress, zone_map
-from zorgzones.pack_content import PackData, key_figure_table, overview_rows, plan_title, region_name, services_line
+from zorgzones.pack_content import (PackData, key_figure_header, key_figure_table, overview_rows, plan_title, region_name,
+                                    services_line)
 from zorgzones.pack_trends import draw_trend
 from zorgzones.i18n import t
 from zorgzones.indicators import INDICATORS, demo_label, source_list
@@ -32,8 +33,9 @@ def figure_png(fig, *, dpi: int = 150) -> bytes:
 
 
 def _lines(text: str, width_in: float, font_pt: float) -> int:
-    """Lines a text takes in a box ``width_in`` wide (about 0.5 em a character, its own line breaks kept)."""
-    per_line = max(1, int((width_in - 0.2) * 72 / (0.5 * font_pt)))
+    """Lines a text takes in a box ``width_in`` wide (about 0.6 em a character with word wrapping, its own line
+    breaks kept)."""
+    per_line = max(1, int((width_in - 0.2) * 72 / (0.6 * font_pt)))
     return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
 
 
@@ -155,16 +157,18 @@ def write_pack_pptx(path, data: PackData, *, progress: bool = False, dpi: int = 
         slide = deck.slides.add_slide(title_only)
         slide.shapes.title.text = str(data.metrics.at[zone_id, "zone_name"])
         slide.shapes.add_picture(io.BytesIO(figure_png(fig, dpi=dpi)), Inches(0.4), Inches(1.3), height=Inches(5.5))
-        comparison = data.zone_region(zone_id)
-        rows = [[t("key_figure", lang), t("zone", lang), region_name(comparison, lang)]] + [list(r) for r in key_figure_table(data, zone_id)]
-        add_table(slide, rows, Inches(7.3), Inches(1.4), Inches(5.6), [Inches(3.0), Inches(1.3), Inches(1.3)], font=12)
+        head = key_figure_header(data, zone_id)
+        widths = [3.0, 1.3, 1.3] if len(head) == 3 else [1.5, 1.0, 1.0, 1.0, 1.1]
+        font = 12 if len(head) == 3 else 9
+        rows = [[head[0], t("zone", lang), *(pm.wrap(h, 9) for h in head[2:])]] + [list(r) for r in key_figure_table(data, zone_id)]
+        add_table(slide, rows, Inches(7.3), Inches(1.4), Inches(5.6), [Inches(w) for w in widths], font=font)
         notes = services_line(data, zone_id)
         if data.is_region(zone_id):
             notes = t("region_is_zone", lang, region=region_name(str(data.metrics.at[zone_id, "regions"]), lang),
                       other=region_name("all", lang)) + "\n" + notes
         if data.year_label:
             notes = data.year_label + "\n" + notes
-        top = 1.5 + table_height_in(rows, [3.0, 1.3, 1.3], font_pt=12)  # below the table as rendered (wrapped rows)
+        top = 1.5 + table_height_in(rows, widths, font_pt=font)  # below the table as rendered (wrapped rows)
         size = 11 if top + notes_height_in(notes, 5.6, font_pt=11) <= 6.85 else 9
         box = slide.shapes.add_textbox(Inches(7.3), Inches(top), Inches(5.6), Inches(max(0.5, 6.85 - top)))
         box.text_frame.word_wrap = True

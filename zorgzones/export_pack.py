@@ -14,9 +14,9 @@ from zorgzones.export import check_export
 from zorgzones.i18n import format_number, t
 from zorgzones.indicators import INDICATORS
 from zorgzones import pack_typology
-from zorgzones.pack_content import (CLASS_MODES, TABLE_FONT_PT, PackData, key_figure_table, overview_rows,
-                                    pack_data, plan_title, region_name, services_line, table_chunks, table_inline,
-                                    zone_classes, zone_numbers)
+from zorgzones.pack_content import (CLASS_MODES, TABLE_FONT_PT, PackData, key_figure_header, key_figure_table,
+                                    overview_rows, pack_data, plan_title, region_name, services_line, table_chunks,
+                                    table_inline, zone_classes, zone_numbers)
 from zorgzones.pack_trends import draw_trend
 
 #: Box of the population trend chart on a zone page (figure fractions x0, y0, width, height): right column, above the
@@ -224,13 +224,18 @@ def zone_figure(data: PackData, zone_id, *, page: str | None = None):
     subtitle = t("zone_line", lang, zone=zone_id, n=int(metrics["n_units"]), units=unit_word,
                  pop=format_number(metrics["pop_total"], 0, lang)) + data.year_subtitle() + " - " + plan_title(data)
     _page_header(fig, data, pm.wrap(name, 70), subtitle, page=page)
-    comparison = data.zone_region(zone_id)
-    rows = [[t("key_figure", lang), pm.wrap(name, 14), pm.wrap(region_name(comparison, lang), 11)]]
-    rows += [[pm.wrap(label, 40), z, r] for label, z, r in key_figure_table(data, zone_id)]
-    x = [0.61, 0.795, 0.885, 0.98]
+    head = key_figure_header(data, zone_id)
+    if len(head) == 3:  # zone and region
+        rows = [[head[0], pm.wrap(head[1], 14), pm.wrap(head[2], 11)]]
+        rows += [[pm.wrap(label, 40), *values] for label, *values in key_figure_table(data, zone_id)]
+        x = [0.61, 0.795, 0.885, 0.98]
+    else:  # zone, arrondissement, province and region: narrower columns, a smaller font
+        rows = [[head[0]] + [pm.wrap(h, 9) for h in head[1:]]]
+        rows += [[pm.wrap(label, 26), *values] for label, *values in key_figure_table(data, zone_id)]
+        x = [0.61, 0.742, 0.806, 0.862, 0.918, 0.982]
     trend = data.zone_trend(zone_id)
-    bottom = _draw_text_table(fig, rows, x=x, top=0.885, row_h=0.032 if trend is None else 0.027, fontsize=TABLE_FONT_PT,
-                              right_align_from=1)
+    bottom = _draw_text_table(fig, rows, x=x, top=0.885, row_h=0.032 if trend is None else 0.027,
+                              fontsize=TABLE_FONT_PT if len(x) == 4 else TABLE_FONT_PT - 1.5, right_align_from=1)
     if data.is_region(zone_id):
         bottom -= 0.005
         fig.text(0.61, bottom, pm.wrap(t("region_is_zone", lang, region=region_name(str(metrics["regions"]), lang),

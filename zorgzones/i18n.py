@@ -248,6 +248,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "exp_xlsx": ("gegevens (Excel)", "données (Excel)", "data (Excel)"),
     "exp_plan_csv": ("zonetoewijzing (CSV)", "affectation aux zones (CSV)", "zone assignment (CSV)"),
     "pack_options": ("Opties van het plenair pakket", "Options du dossier plénier", "Options of the plenary pack"),
+    "ref_arrondissement_short": ("arr. {name}", "arr. {name}", "arr. {name}"),
+    "ref_province_short": ("prov. {name}", "prov. {name}", "prov. {name}"),
     "pack_with_typology": ("Met typologie van zorgnood", "Avec typologie des besoins", "With need typology"),
     "pack_with_hotspots": ("Met hotspotkaart", "Avec carte des points chauds", "With hot-spot map"),
     "pack_title_input": ("Titel (leeg = naam van het plan)", "Titre (vide = nom du plan)", "Title (empty = the plan's name)"),

@@ -19,6 +19,8 @@ from zorgzones.indicators import INDICATORS, KEY_FIGURES, credit_line, get_indic
 from zorgzones.pack_clusters import PackClusters, pack_clusters, parse_extras
 from zorgzones.pack_trends import zone_trends
 from zorgzones.population import units_for_year
+from zorgzones.plan_metrics import comparison_region
+from zorgzones.reference import REFERENCE_COLUMNS, zone_references
 from zorgzones.year_labels import check_year, units_year_line, year_short
 from zorgzones.zones import Plan, dissolve_zones
 
@@ -44,8 +46,6 @@ TABLE_ROWS_PER_PAGE = 32
 TABLE_ROWS_BESIDE_MAP = 24
 
 
-#: A zone whose population is within this share of its region's *is* the region: it is compared with the whole area.
-SAME_AS_REGION = 0.005
 
 
 #: Names longer than this are wrapped in tables and lists (never cut).
@@ -83,6 +83,9 @@ class PackData:
     year_kind: str | None = None
     #: Population series of the zones for the trend charts (``pack_trends.zone_trends``), None without population by year.
     trends: pd.DataFrame | None = None
+    #: Each zone's key figures in its arrondissement and province (``reference.reference_comparison``, long table),
+    #: None when the units carry no arrondissement/province.
+    references: pd.DataFrame | None = None
 
     @property
     def credits(self) -> str:
@@ -115,13 +118,7 @@ class PackData:
     def zone_region(self, zone_id) -> str:
         """The area a zone is compared with: its region, or the whole area (``all``) for a zone spanning regions or
         covering its whole region (Bruzel is Brussels: comparing it with Brussels would compare it with itself)."""
-        regions = str(self.metrics.at[zone_id, "regions"])
-        if regions not in self.regions.index:
-            return "all"
-        region_pop = float(self.regions.at[regions, "pop_total"])
-        if region_pop and abs(float(self.metrics.at[zone_id, "pop_total"]) - region_pop) <= SAME_AS_REGION * region_pop:
-            return "all"
-        return regions
+        return comparison_region(self.metrics, self.regions, zone_id)
 
     def is_region(self, zone_id) -> bool:
         """Whether the zone covers its whole region (see :meth:`zone_region`)."""
@@ -182,11 +179,12 @@ def pack_data(bundle, plan: Plan, *, level: str | None = None, indicator: str = 
     shapes = pm.display_geometries(dissolve_zones(units, plan), tolerance_m=tolerance_m)
     shapes = shapes[["zone_name", "geometry"]].join(metrics.drop(columns="zone_name")).sort_values("zone_name", key=lambda s: s.str.lower())
     clusters = pack_clusters(units, plan, bundle=bundle, extras=extras, indicator=indicator) if extras else None
+    references = zone_references(bundle, units, plan, services)
     return PackData(bundle, plan, level, indicator, lang, shown, shapes, metrics, regions, services, bins, date or dt.date.today(),
                     chosen=chosen, classes=classes, title=title, extras=extras, clusters=clusters, year=year,
                     year_label=units_year_line(units, lang, synthetic=bundle.is_demo),
                     year_kind=units.attrs.get("population_kind"),
-                    trends=zone_trends(bundle, plan, zones=chosen) if trends else None)
+                    trends=zone_trends(bundle, plan, zones=chosen) if trends else None, references=references)
 
 
 def plan_title(data: PackData) -> str:
@@ -197,8 +195,21 @@ def plan_title(data: PackData) -> str:
     return t("pack_title", data.lang, pack=t("pack", data.lang), plan=name or data.plan.name)
 
 
-def key_figure_table(data: PackData, zone_id) -> list[tuple[str, str, str]]:
-    """Rows (label with unit, zone value, value of the comparison area) of one zone's key figures."""
+def key_figure_header(data: PackData, zone_id) -> list[str]:
+    """Column heads of a zone's key-figure table: the figure, the zone, its arrondissement and province (when the
+    data has them; ``arr. Turnhout``) and the comparison region."""
+    head = [t("key_figure", data.lang), str(data.metrics.at[zone_id, "zone_name"])]
+    if data.references is not None:
+        rows = data.references.xs(zone_id, level="zone_id") if zone_id in data.references.index.get_level_values(0) else None
+        for level in REFERENCE_COLUMNS:
+            name = None if rows is None or rows.empty else rows[f"{level}_name"].iloc[0]
+            head.append(t(f"ref_{level}_short", data.lang, name=name) if isinstance(name, str) else "-")
+    return head + [region_name(data.zone_region(zone_id), data.lang)]
+
+
+def key_figure_table(data: PackData, zone_id) -> list[tuple[str, ...]]:
+    """Rows (label with unit, zone value, [arrondissement, province,] value of the comparison region) of one zone's
+    key figures; a reference area that is the zone itself, Brussels' province and sizes are ``-``."""
     zone = data.metrics.loc[[zone_id]]
     region = data.regions.loc[[data.zone_region(zone_id)]]
     rows = []
@@ -209,7 +220,12 @@ def key_figure_table(data: PackData, zone_id) -> list[tuple[str, str, str]]:
         except ValidationError:
             continue
         label = ind.label(data.lang) + (f" ({ind.unit_short})" if ind.unit_short else "")
-        rows.append((label, ind.format(z, data.lang), ind.format(r, data.lang)))
+        middle = []
+        if data.references is not None:
+            for level in REFERENCE_COLUMNS:
+                value = data.references[level].get((zone_id, key), np.nan)
+                middle.append(ind.format(value, data.lang))  # NaN (no area, or a size) -> "-"
+        rows.append((label, ind.format(z, data.lang), *middle, ind.format(r, data.lang)))
     return rows
 
 

@@ -18,7 +18,7 @@ import shapely
 from zorgzones.adjacency import UnitGraph, unit_graph
 from zorgzones.errors import ValidationError
 from zorgzones.settings import (BAND_PRESETS, DEFAULT_BAND, GENERATION_PRESETS, GROWTH_COLUMNS, GROWTH_YEARS,
-                                POPULATION_BASE_YEAR)
+                                POPULATION_BASE_YEAR, SAME_AS_REGION_SHARE)
 from zorgzones.zones import Plan, require_projected
 
 #: Population columns summed per zone when the units have them.
@@ -113,6 +113,19 @@ def _preset_of(low, high) -> str | None:
 def resolve_band(plan: Plan | None, min_population, max_population) -> tuple[float | None, float | None]:
     """The band to check: explicit arguments, else the plan's own band, else one by the plan's region (choose_band)."""
     return choose_band(plan, min_population=min_population, max_population=max_population).band
+
+
+def comparison_region(metrics: pd.DataFrame, regions: pd.DataFrame, zone_id) -> str:
+    """The area a zone's figures are compared with (``zone_metrics`` row vs ``region_summary``): its region, or the
+    whole area (``all``) for a zone spanning regions or covering its whole region (Bruzel is Brussels: comparing it
+    with Brussels would compare it with itself). The pack and the app's Explore page both ask this."""
+    region = str(metrics.at[zone_id, "regions"])
+    if region not in regions.index:
+        return "all"
+    region_pop = float(regions.at[region, "pop_total"])
+    if region_pop and abs(float(metrics.at[zone_id, "pop_total"]) - region_pop) <= SAME_AS_REGION_SHARE * region_pop:
+        return "all"
+    return region
 
 
 class MetricContext:

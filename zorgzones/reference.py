@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from zorgzones.errors import ValidationError
-from zorgzones.indicators import INDICATORS
+from zorgzones.indicators import INDICATORS, KEY_FIGURES
 from zorgzones.zones import Plan
 
 #: Reference levels, finest first: unit column holding the reference area of each unit ("all" = every unit).
@@ -176,6 +176,23 @@ def comparison_wide(comparison: pd.DataFrame) -> pd.DataFrame:
     order = [c for ind in comparison.index.get_level_values("indicator").unique() for c in [ind] + [f"{ind}_{lvl}" for lvl in levels]]
     names = comparison["zone_name"].groupby(level="zone_id").first()
     return pd.concat([names, wide[order]], axis=1)
+
+
+#: Areas a zone's key figures are set beside on its pack page and in the app, finest first (then its region).
+REFERENCE_COLUMNS = ("arrondissement", "province")
+#: Key figures that are sizes, not rates: an arrondissement's population says nothing about the zone's.
+SIZE_FIGURES = ("pop_total", "area_km2")
+
+
+def zone_references(bundle, units: pd.DataFrame, plan: Plan, services) -> pd.DataFrame | None:
+    """The key figures (rates) of each zone's arrondissement and province for ``units`` (any population year): ratios
+    of sums over their units, the figures of ``zorgzones plan metrics --compare-with``; None when the units have no
+    arrondissement/province."""
+    if not {"arrondissement_id", "province_id", "region"} <= set(units.columns):
+        return None
+    frame = units.join(unit_service_sums(units, services)) if services is not None and len(services) else units
+    keys = [k for k in KEY_FIGURES if k not in SIZE_FIGURES and set(Ratio.from_indicator(k).columns()) <= set(frame.columns)]
+    return reference_comparison(frame, plan, indicators=keys, compare_with=REFERENCE_COLUMNS, names=reference_names(bundle))
 
 
 def reference_names(bundle) -> dict[str, dict]:

@@ -40,6 +40,8 @@ BAND_PRESETS = {
     "flanders_elz_design": (75_000, 125_000),
 }
 DEFAULT_BAND = BAND_PRESETS["brussels"]
+#: A zone whose population is within this share of its region's *is* the region: it is compared with the whole area.
+SAME_AS_REGION_SHARE = 0.005
 #: Band preset zones are generated for, by the region of the units (the Flemish minimum alone bounds no zone, so
 #: generation aims at the 2018 design target); units of both regions must choose a band.
 GENERATION_PRESETS = {"brussels": "brussels", "flanders": "flanders_elz_design"}
