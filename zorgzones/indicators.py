@@ -138,7 +138,8 @@ INDICATORS.update({i.key: i for i in _access_indicators()})
 #: the bundle's units, see population.growth_columns).
 INDICATORS.update({i.key: i for i in (
     _ind(f"growth_{column.removeprefix('pop_')}_{year}", f"{column}_{year}", f"{column}_{POPULATION_BASE_YEAR}", decimals=1,
-         cmap="RdBu_r", diverging=True, whom=column, growth_year=year)
+         cmap="YlOrRd", whom=column, growth_year=year)  # sequential: the classes are not centred on 0, a diverging
+                                                        # scheme would paint slow growth blue as if it were decline
     for column in GROWTH_COLUMNS for year in GROWTH_YEARS)})
 
 #: Shares are stored as fractions: the scale of an indicator applies to the ratio, not to stored shares.
