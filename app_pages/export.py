@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, years
 from app_pages.common import state, t
 from app_pages.state import BuiltFile
 from zorgzones import export
@@ -56,7 +56,7 @@ def build(kind: str, path: Path, plan, indicator: str, paper: str, with_services
 
 
 st.header(t("export_title"))
-st.caption(t("export_hint"))
+st.caption(t("export_hint") + " " + t("export_year", label=years.year_label()))
 c1, c2, c3 = st.columns([2, 2, 1])
 with c1:
     level = st.selectbox(t("level"), list(common.PLAN_LEVELS), format_func=common.level_label, key="export_level")
