@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
 from zorgzones.cluster_layers import MapLayer
 from zorgzones.i18n import t
-from zorgzones.indicators import credit_line, demo_label
-from zorgzones.maps import (CREDITS_STYLE, MAP_CSS, MAP_JS, TILES_ATTRIBUTION, MapAttribution, feature_collection,
-                            MapLegend, escape_text, zone_layer)
+from zorgzones.maps import (MAP_CSS, MAP_JS, TILES_ATTRIBUTION, MapLegend, escape_text, feature_collection, finish_map,
+                            zone_layer)
 
 
 class _GroupLegend(MacroElement):
@@ -91,14 +90,4 @@ def layer_map(layer: MapLayer, *, fields: dict[str, str], zones: gpd.GeoDataFram
     if zones is not None and len(zones):
         zone_layer(zones, name=t("zones_layer", lang)).add_to(fmap)
         layers.append("plans")
-    credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
-    if credits:
-        MapAttribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
-                     f'{escape_text(credits)}</details>').add_to(fmap)
-        fmap.get_root().header.add_child(Element(CREDITS_STYLE))
-    if bundle is not None and bundle.is_demo:
-        fmap.get_root().html.add_child(Element(
-            f'<div style="position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:9999;background:#c0392b;'
-            f'color:#fff;padding:4px 10px;border-radius:4px;font:600 13px sans-serif">{escape_text(demo_label(lang))}</div>'))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    return fmap
+    return finish_map(fmap, bundle, layers, lang=lang)

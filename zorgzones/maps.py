@@ -195,10 +195,16 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
         layers.append("services")
     for name, frame in (analysis or {}).items():
         add_analysis_layer(fmap, frame, name=name)
+    return finish_map(fmap, bundle, layers, lang=lang)
+
+
+def finish_map(fmap: folium.Map, bundle, layers: list[str], *, lang: str = "nl") -> folium.Map:
+    """The credits of ``layers`` (one short line; the full credits with licences one click away), the synthetic-data
+    banner of a demo bundle and the layer control: what every map of the package ends with."""
     credits = credit_line(bundle, layers, lang=lang) if bundle is not None else ""
-    if credits:  # one short line; the full credits with licences one click away
+    if credits:
         MapAttribution(f'<details class="zz-credits"><summary>{escape_text(t("credits_all", lang))}</summary>'
-                     f'{escape_text(credits)}</details>').add_to(fmap)
+                       f'{escape_text(credits)}</details>').add_to(fmap)
         fmap.get_root().header.add_child(Element(CREDITS_STYLE))
     if bundle is not None and bundle.is_demo:
         fmap.get_root().html.add_child(Element(
