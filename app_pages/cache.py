@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages.state import state
 from zorgzones import maps, settings
-from zorgzones.analysis_access import AccessRequest, run_access, unit_access
+from zorgzones.analysis_access import unit_access
 from zorgzones.errors import DataError
 from zorgzones.population import available_years, units_for_year
 from zorgzones.region import load_bundle
@@ -138,12 +138,7 @@ def _context_year(path: str, level: str, services_key: str, year: int, _services
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _unit_access_year(path: str, level: str, services_key: str, kind: str, year: int, _services: gpd.GeoDataFrame) -> pd.DataFrame:
     """``analysis_access.unit_access`` with the demand of ``year`` (same request otherwise)."""
-    result = run_access(bundle_for(path), AccessRequest(service_type=kind, level=level, year=year), services=_services)
-    index = result.demand.units.index
-    by_unit = result.by_unit.reindex(index)
-    return pd.DataFrame({"travel_min": by_unit["mean_travel_min"].to_numpy(dtype=float),
-                         "supply_per_1000": by_unit["supply_per_1000"].fillna(0.0).to_numpy(dtype=float),
-                         "target_pop": by_unit["target_pop"].fillna(0.0).to_numpy(dtype=float)}, index=index)
+    return unit_access(bundle_for(path), level=level, service_type=kind, services=_services, year=year)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from app_pages import clustering, common
+from app_pages import clustering, common, years
+from app_pages.cache import year as cache_year
 from app_pages.common import t
 from zorgzones import settings
 from zorgzones.cluster_layers import TYPE_COLOURS
@@ -68,6 +69,7 @@ st.caption(t("cl_intro"))
 kinds = sorted(common.services()["service_type"].astype(str).unique())
 keys = indicator_keys("unit", service_types=kinds)
 level = st.selectbox(t("level"), list(common.EXPLORE_LEVELS), format_func=common.level_label, key="cl_level")
+st.caption(years.population_note(level))  # the sidebar's year: its population, demand and labels
 path = common.data_dir()
 # one section at a time (not st.tabs): a Leaflet map drawn in a hidden tab gets no size, and only what is shown is computed
 section = st.radio(t("cl_section"), ["types", "hotspots"], format_func=lambda s: t(f"cl_tab_{s}"), horizontal=True,
@@ -89,7 +91,7 @@ if section == "types":
     else:
         try:
             with st.spinner(t("cl_running_typology")):
-                result = clustering.typology(path, level, method, k, seed, indicators)
+                result = clustering.typology(path, level, method, k, seed, indicators, cache_year())
         except ZorgzonesError as exc:
             common.show_error(exc)
     if result is not None:
@@ -180,7 +182,7 @@ else:
     try:
         with st.spinner(t("cl_running_hotspots")):
             found = clustering.hotspots(path, level, indicator, permutations, fdr, settings.CLUSTER_SEED, common.services_key(),
-                                        common.services())
+                                        common.services(), year=cache_year())
     except ZorgzonesError as exc:
         common.show_error(exc)
     if found is not None:
@@ -215,7 +217,7 @@ else:
         table = table.sort_values(["_order", "_z"]).drop(columns=["_order", "_z"])
         st.subheader(t("cl_units_in_clusters", n=len(table)))
         st.dataframe(table, width="stretch", height=320)
-        clusters = clustering.hotspot_clusters(path, level, found.units[column])
+        clusters = clustering.hotspot_clusters(path, level, found.units[column], cache_year())
         if len(clusters):
             clusters = clusters.assign(label=[t(f"{prefix}_{v}") for v in clusters["label"]],
                                        pop_total=[number(v) for v in clusters["pop_total"]])

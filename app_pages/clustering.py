@@ -22,44 +22,55 @@ from zorgzones.zones import Plan
 
 
 # -- results (cached per data directory, level and options) -------------------------------------------------------
+def _units(path: str, level: str, year: int | None):
+    """The level's units with the population of ``year`` (None: the base year), as the other pages show them."""
+    return cache._units(path, level) if year is None else cache._units_year(path, level, year)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def typology(path: str, level: str, method: str, k: int | str, seed: int, indicators: tuple) -> Typology:
-    """:func:`typology.need_typology` of the level's units (the same call as ``zorgzones cluster typology``)."""
-    return need_typology(cache._units(path, level), bundle=cache.bundle_for(path), indicators=indicators, k=k,
+def typology(path: str, level: str, method: str, k: int | str, seed: int, indicators: tuple, year: int | None = None) -> Typology:
+    """:func:`typology.need_typology` of the level's units in ``year`` (the same call as ``zorgzones cluster typology
+    [--year]``)."""
+    return need_typology(_units(path, level, year), bundle=cache.bundle_for(path), indicators=indicators, k=k,
                          method=method, seed=seed)
 
 
-def _values(path: str, level: str, indicator: str, services_key: str, services: gpd.GeoDataFrame) -> pd.Series | None:
+def _values(path: str, level: str, indicator: str, services_key: str, services: gpd.GeoDataFrame,
+            year: int | None = None) -> pd.Series | None:
     """The values the explore map shows for a service indicator when the user's own services are in use (None: let
     hot_spots compute them from the bundle, as the CLI does)."""
     info = INDICATORS[indicator]
     if info.service_type is None or not services_key:
         return None
-    units = cache._units(path, level)
-    return cache._unit_access(path, level, services_key, info.service_type, services)[info.measure].reindex(units.index)
+    units = _units(path, level, year)
+    access = (cache._unit_access(path, level, services_key, info.service_type, services) if year is None else
+              cache._unit_access_year(path, level, services_key, info.service_type, year, services))
+    return access[info.measure].reindex(units.index)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def hotspots(path: str, level: str, indicator: str, permutations: int, fdr: bool, seed: int, services_key: str,
-             _services: gpd.GeoDataFrame | None = None) -> HotSpots:
-    """:func:`hotspots.hot_spots` of ``indicator`` over the level's units (adjacency, island policy "nearest")."""
-    units = cache._units(path, level)
-    values = _values(path, level, indicator, services_key, _services) if _services is not None else None
+             _services: gpd.GeoDataFrame | None = None, year: int | None = None) -> HotSpots:
+    """:func:`hotspots.hot_spots` of ``indicator`` over the level's units in ``year`` (adjacency, island policy
+    "nearest")."""
+    units = _units(path, level, year)
+    values = _values(path, level, indicator, services_key, _services, year) if _services is not None else None
     return hot_spots(units, indicator=indicator, values=values, bundle=cache.bundle_for(path), permutations=permutations,
                      seed=seed, fdr=fdr)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def measure_hotspots(path: str, level: str, indicator: str, values: pd.Series, permutations: int) -> HotSpots:
+def measure_hotspots(path: str, level: str, indicator: str, values: pd.Series, permutations: int,
+                     year: int | None = None) -> HotSpots:
     """Gi*/LISA of given ``values`` (aligned to the level's units), e.g. the travel times of an accessibility run."""
-    return hot_spots(cache._units(path, level), indicator=indicator, values=values, permutations=permutations,
+    return hot_spots(_units(path, level, year), indicator=indicator, values=values, permutations=permutations,
                      seed=settings.CLUSTER_SEED)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def hotspot_clusters(path: str, level: str, labels: pd.Series) -> pd.DataFrame:
+def hotspot_clusters(path: str, level: str, labels: pd.Series, year: int | None = None) -> pd.DataFrame:
     """Connected clusters of units sharing a label (no geometry): cluster_id, label, n_units, pop_total, unit_ids."""
-    return pd.DataFrame(cluster_polygons(cache._units(path, level), labels).drop(columns="geometry"))
+    return pd.DataFrame(cluster_polygons(_units(path, level, year), labels).drop(columns="geometry"))
 
 
 def zones_from_clusters(level: str, indicators: tuple, low: float, high: float, seed: int, *, name: str) -> tuple[Plan, dict]:
@@ -154,7 +165,7 @@ def explore_overlay(level: str, indicator: str, *, container=None) -> list:
     try:
         with st.spinner(t("cl_running_hotspots")):
             result = hotspots(path, level, indicator, settings.HOTSPOT_PERMUTATIONS, False, settings.CLUSTER_SEED,
-                              cache.services_key(), services)
+                              cache.services_key(), services, year=cache.year())
     except ZorgzonesError as exc:
         where.caption(f"{t('error')}: {'; '.join(getattr(exc, 'problems', []) or [str(exc)])}")
         return []
@@ -177,7 +188,8 @@ def access_overlay(result: dict, *, container=None) -> list:
     indicator = f"{'travel_min' if measure == 'mean_travel_min' else 'supply_per_1000'}_{kind}"
     try:
         with st.spinner(t("cl_running_hotspots")):
-            found = measure_hotspots(cache.data_dir(), level, indicator, values, settings.HOTSPOT_PERMUTATIONS)
+            found = measure_hotspots(cache.data_dir(), level, indicator, values, settings.HOTSPOT_PERMUTATIONS,
+                                     year=cache.year())
     except ZorgzonesError as exc:
         where.caption(f"{t('error')}: {'; '.join(getattr(exc, 'problems', []) or [str(exc)])}")
         return []

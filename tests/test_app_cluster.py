@@ -8,6 +8,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
@@ -140,6 +141,21 @@ def test_hotspots_section_on_demo(monkeypatch, tmp_path, demo_bundle):
                        fdr=True)
     assert len(at.dataframe[0].value) == int((strict.units["lisa_label"] != "ns").sum())
     assert "Lokale Moran (LISA)" in _maps(at)[0]["script"]
+
+
+def test_hotspots_follow_the_year_of_the_sidebar(monkeypatch, tmp_path, demo_bundle):
+    """In 2040 the page shows the hot spots of 2040's share 80+ (the CLI's `cluster hotspots --year 2040`)."""
+    from zorgzones.population import units_for_year
+
+    at = _app(monkeypatch, tmp_path)
+    at.select_slider(key="year").set_value(2040).run()
+    at.radio(key="cl_section").set_value("hotspots").run()
+    assert not at.exception
+    later = hot_spots(units_for_year(demo_bundle, "municipality", 2040), indicator="share_80plus", bundle=demo_bundle)
+    now = hot_spots(demo_bundle.units("municipality"), indicator="share_80plus", bundle=demo_bundle)
+    assert not np.allclose(later.units["gi_z"], now.units["gi_z"])  # the year changes the answer
+    members = at.dataframe[0].value
+    assert set(members.index) == set(later.units.index[later.units["gi_label"] != "ns"])
 
 
 # -- overlays on the explore and accessibility maps -------------------------------------------------------------------------

@@ -283,3 +283,18 @@ def test_units_file_without_projected_columns_drops_the_growth_default(demo_bund
     assert "growth_80plus_2035 left out" in err and "growth_80plus_2035" not in json.loads(out)["indicators"]
     assert main(["cluster", "typology", *base, "--indicator", "growth_80plus_2035", "--only"]) == 2  # asked for: refused
     assert "pop_80plus_2035" in capsys.readouterr().err
+
+
+def test_cluster_commands_take_the_population_year(demo_bundle, tmp_path, capsys):
+    from zorgzones.cli import main
+    from zorgzones.indicators import indicator_values
+    from zorgzones.population import units_for_year
+
+    base = ["--demo", "--data-dir", str(tmp_path), "--json"]
+    assert main(["cluster", "hotspots", "--year", "2040", "--permutations", "99", *base]) == 0
+    rows = pd.DataFrame(json.loads(capsys.readouterr().out)["units"]).set_index("unit_id")
+    expected = indicator_values(units_for_year(demo_bundle, "municipality", 2040), "share_80plus")
+    assert np.allclose(rows["value"].astype(float), expected.reindex(rows.index), atol=1e-6)  # JSON rounds
+    assert not np.allclose(expected, indicator_values(demo_bundle.units("municipality"), "share_80plus"), atol=1e-3)
+    assert main(["cluster", "typology", "--year", "1990", "--k", "3", *base]) == 2
+    assert "no population for 1990" in capsys.readouterr().err

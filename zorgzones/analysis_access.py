@@ -209,11 +209,12 @@ def nearest_service_within(costs: pd.DataFrame, index: pd.Index) -> pd.DataFrame
     return found
 
 
-def unit_access(bundle, *, level: str, service_type: str, services: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def unit_access(bundle, *, level: str, service_type: str, services: gpd.GeoDataFrame | None = None,
+                year: int | None = None) -> pd.DataFrame:
     """Per unit of ``level`` (aligned to ``bundle.units(level)``): ``travel_min`` to the nearest service and
-    ``supply_per_1000`` with every default of the service type — the figures of the app's Explore maps,
-    equal to ``zorgzones access --service-type T --level L``."""
-    result = run_access(bundle, AccessRequest(service_type=service_type, level=level), services=services)
+    ``supply_per_1000`` with every default of the service type (demand of ``year``, default the base year) — the
+    figures of the app's Explore maps, equal to ``zorgzones access --service-type T --level L [--year Y]``."""
+    result = run_access(bundle, AccessRequest(service_type=service_type, level=level, year=year), services=services)
     units = result.demand.units
     by_unit = result.by_unit.reindex(units.index)
     return pd.DataFrame({"travel_min": by_unit["mean_travel_min"].to_numpy(dtype=float),

@@ -359,6 +359,8 @@ def _cluster(subparsers) -> None:
         parser.add_argument("--unit-id", default="unit_id", help="id column of --units (default unit_id)")
         parser.add_argument("--region", choices=("flanders", "brussels"), default=None, help="only units of this region")
         parser.add_argument("--seed", type=int, default=CLUSTER_SEED, help=f"random seed (default {CLUSTER_SEED})")
+        parser.add_argument("--year", type=int, default=None,
+                            help="population of this year: observed (Statbel) up to 2022, Planning Bureau projection after")
         parser.add_argument("-o", "--out", "--output", dest="out", type=Path, default=None, help=out_help)
 
     typology = commands.add_parser("typology", help="types of units alike in need (k-means, GMM or Ward)")

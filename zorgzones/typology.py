@@ -56,7 +56,8 @@ def need_indicators(units: pd.DataFrame, *, bundle=None, indicators: tuple = TYP
             kind = indicator.service_type
             if kind not in access:
                 level = str(units["level"].iloc[0]) if "level" in units.columns and len(units) else "municipality"
-                access[kind] = unit_access(bundle, level=level, service_type=kind).reindex(units.index)
+                access[kind] = unit_access(bundle, level=level, service_type=kind,  # the units' year (attrs), if any
+                                           year=units.attrs.get("year")).reindex(units.index)
             out[key] = access[kind][indicator.measure].astype(float)
         else:
             out[key] = indicator_values(units, key)
