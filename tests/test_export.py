@@ -55,7 +55,7 @@ def test_pack_pdf_pages_text_and_artifact(demo_bundle, demo_plan, demo_pack, tmp
 def test_key_figures_next_to_regional_average_by_hand(demo_bundle, demo_pack):
     units = demo_bundle.units("municipality")
     zone_id = demo_pack.metrics.index[0]
-    rows = {label: (zone, region) for label, zone, region in export_pack.key_figure_table(demo_pack, zone_id)}
+    rows = {label: (zone, region) for label, zone, *_, region in export_pack.key_figure_table(demo_pack, zone_id)}
     members = units[demo_pack.plan.assignment.reindex(units.index) == zone_id]
     region = units[units["region"] == demo_pack.zone_region(zone_id)] if demo_pack.zone_region(zone_id) != "all" else units
     share = members["pop_65plus"].sum() / members["pop_total"].sum() * 100
@@ -188,7 +188,7 @@ def test_real_data_export_official_plan(bundle, tmp_path):
     pm.save_figure(export_pack.overview_figure(data, page="Pagina 1 / 58"), ARTIFACTS / "pack_page1_elz.png", dpi=110)
     bruzel = data.metrics.index[data.metrics["zone_name"] == "Bruzel"][0]
     pm.save_figure(export_pack.zone_figure(data, bruzel, page="Bruzel"), ARTIFACTS / "pack_page_bruzel.png", dpi=110)
-    rows = {label: region for label, _, region in export_pack.key_figure_table(data, bruzel)}
+    rows = {label: region for label, *_, region in export_pack.key_figure_table(data, bruzel)}
     units = bundle.units("municipality")
     # Bruzel is the whole Brussels region: compared with Flanders + Brussels, not with itself (issue 17)
     assert data.zone_region(bruzel) == "all" and data.is_region(bruzel)

@@ -85,7 +85,7 @@ def test_real_pack_pages_and_bruzel(bundle, tmp_path):
     assert min(_table_sizes(fig)) >= 9
     pm.save_figure(fig, tmp_path / "t.png", dpi=60)
     bruzel = data.metrics.index[data.metrics["zone_name"] == "Bruzel"][0]
-    rows = dict((label, region) for label, _, region in export_pack.key_figure_table(data, bruzel))
+    rows = dict((label, region) for label, *_, region in export_pack.key_figure_table(data, bruzel))
     assert rows["Population"].replace("\u202f", "") == str(int(bundle.units("municipality")["pop_total"].sum()))
     text = PdfReader(pm.save_figure(export_pack.zone_figure(data, bruzel), tmp_path / "b.pdf")).pages[0].extract_text()
     assert "Flandre + Bruxelles" in text and "Ixelles" in text

@@ -231,11 +231,12 @@ def zone_figure(data: PackData, zone_id, *, page: str | None = None):
         x = [0.61, 0.795, 0.885, 0.98]
     else:  # zone, arrondissement, province and region: narrower columns, a smaller font
         rows = [[head[0]] + [pm.wrap(h, 9) for h in head[1:]]]
-        rows += [[pm.wrap(label, 26), *values] for label, *values in key_figure_table(data, zone_id)]
-        x = [0.61, 0.742, 0.806, 0.862, 0.918, 0.982]
+        rows += [[pm.wrap(label, 30), *values] for label, *values in key_figure_table(data, zone_id)]
+        x = [0.61, 0.756, 0.814, 0.866, 0.918, 0.982]
     trend = data.zone_trend(zone_id)
-    bottom = _draw_text_table(fig, rows, x=x, top=0.885, row_h=0.032 if trend is None else 0.027,
-                              fontsize=TABLE_FONT_PT if len(x) == 4 else TABLE_FONT_PT - 1.5, right_align_from=1)
+    wide = len(x) > 4  # the arrondissement and province beside the zone: a smaller font, lower rows
+    bottom = _draw_text_table(fig, rows, x=x, top=0.885, row_h=(0.032 if trend is None else 0.027) * (0.82 if wide else 1),
+                              fontsize=TABLE_FONT_PT - 1.5 if wide else TABLE_FONT_PT, right_align_from=1)
     if data.is_region(zone_id):
         bottom -= 0.005
         fig.text(0.61, bottom, pm.wrap(t("region_is_zone", lang, region=region_name(str(metrics["regions"]), lang),
