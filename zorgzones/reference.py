@@ -139,31 +139,30 @@ def reference_comparison(units: pd.DataFrame, plan: Plan, *, indicators=DEFAULT_
             area = area.where(frame["region"].ne("brussels"))  # Brussels belongs to no province
         sums = _sums(frame, area, ratios)
         area_units = {a: set(ix) for a, ix in frame.index[area.notna()].groupby(area[area.notna()]).items()}
-        share = pop[in_plan].groupby([zone[in_plan], area[in_plan].fillna("")]).sum()
+        share = pop[in_plan].groupby([zone[in_plan].to_numpy(), area[in_plan].fillna("").to_numpy()]).sum()
+        share = share.rename_axis(["zone", "area"]).rename("pop").reset_index()
+        total = share.groupby("zone")["pop"].sum()
+        named = share[share["area"] != ""]
+        best = named.loc[named.groupby("zone")["pop"].idxmax()] if len(named) else named  # the area holding most people
         chosen, chosen_share = {}, {}
-        for z in zone_sums.index:
-            by_area = share.loc[z] if z in share.index.get_level_values(0) else pd.Series(dtype=float)
-            total = float(by_area.sum())
-            by_area = by_area.drop("", errors="ignore")
-            if by_area.empty:
-                continue
-            a = by_area.idxmax()
+        for z, a, people in best[["zone", "area", "pop"]].itertuples(index=False):
             if area_units.get(a) == members.get(z):
                 continue  # the reference area is the zone itself: never compare a zone with itself
-            chosen[z], chosen_share[z] = a, float(by_area[a] / total) if total > 0 else np.nan
+            chosen[z], chosen_share[z] = a, float(people / total[z]) if total[z] > 0 else np.nan
         default_names = {"all": ALL_NAME} if column is None else REGION_NAMES if level == "region" else {}
         level_names = {**default_names, **names.get(level, {})}
-        levels[level] = (chosen, chosen_share, sums, level_names)
+        values = {r.key: _ratio(sums, r) for r in ratios}  # every area's figure once, not per zone
+        levels[level] = (chosen, chosen_share, values, level_names)
     rows = []
     for z in zone_sums.index:
         for r in ratios:
             row = {"zone_id": z, "indicator": r.key, "zone_name": table.at[z, "zone_name"], "zone": table.at[z, r.key]}
-            for level, (chosen, chosen_share, sums, level_names) in levels.items():
+            for level, (chosen, chosen_share, values, level_names) in levels.items():
                 a = chosen.get(z)
                 row[f"{level}_id"] = a
                 row[f"{level}_name"] = level_names.get(a, a) if a is not None else None
                 row[f"{level}_share"] = chosen_share.get(z, np.nan)
-                row[level] = float(_ratio(sums.loc[[a]], r).iloc[0]) if a is not None else np.nan
+                row[level] = float(values[r.key].get(a, np.nan)) if a is not None else np.nan
             rows.append(row)
     return pd.DataFrame(rows).set_index(["zone_id", "indicator"])
 
