@@ -9,8 +9,8 @@ from jinja2 import Template
 
 from zorgzones.cluster_layers import MapLayer
 from zorgzones.i18n import t
-from zorgzones.maps import (MAP_CSS, MAP_JS, TILES_ATTRIBUTION, MapLegend, escape_text, feature_collection, finish_map,
-                            zone_layer)
+from zorgzones.maps import (MAP_CSS, MAP_JS, TILES_ATTRIBUTION, DataGeoJson, MapLegend, escape_text, feature_collection,
+                            finish_map, zone_layer)
 
 
 class _GroupLegend(MacroElement):
@@ -79,7 +79,7 @@ def layer_map(layer: MapLayer, *, fields: dict[str, str], zones: gpd.GeoDataFram
     if tiles is not None:
         folium.TileLayer(tiles, name=t("basemap", lang), attr=TILES_ATTRIBUTION[tiles]).add_to(fmap)
     columns = [c for c in fields if c in frame.columns]
-    folium.GeoJson(
+    DataGeoJson(
         feature_collection(frame, columns + ["_fill"]), name=escape_text(name or layer.title),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.8},
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},

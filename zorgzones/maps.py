@@ -15,7 +15,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
+from folium.features import GeoJsonStyleMapper
 from folium.plugins import FastMarkerCluster
+from folium.utilities import get_obj_in_upper_tree
 from jinja2 import Template
 from matplotlib import colors as mcolors
 
@@ -79,6 +82,38 @@ def feature_collection(frame: gpd.GeoDataFrame, columns: list[str], *, raw: tupl
     return {"type": "FeatureCollection",
             "features": [{"type": "Feature", "properties": {c: values[c][i] for c in columns}, "geometry": g}
                          for i, g in enumerate(shapes)]}
+
+
+class _ScriptText(Element):
+    """A rendered script kept as text (see :class:`DataGeoJson`)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class DataGeoJson(folium.GeoJson):
+    """``folium.GeoJson`` whose rendered script (the features themselves: megabytes for 2,730 neighbourhoods) is added to
+    the page as text. branca wraps every rendered script in a new jinja ``Template`` and so lexes all the data once
+    more: a quarter of a second per neighbourhood map. The style and highlight maps are made as folium makes them."""
+
+    def render(self, **kwargs):
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if (self.style or self.highlight) and self.data["features"]:
+            mapper = GeoJsonStyleMapper(self.data, self.feature_identifier, self)
+            if self.style:
+                self.style_map = mapper.get_style_map(self.style_function)
+            if self.highlight:
+                self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        if self.show:  # what folium's Layer.render adds
+            self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        self.get_root().script.add_child(_ScriptText(self._template.module.script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
 
 
 class MapAttribution(MacroElement):
@@ -173,7 +208,7 @@ def web_map(units: gpd.GeoDataFrame, *, indicator: str = "share_65plus", plan: P
 
     fields = ["_name", "_value", "_pop"] + (["_zone"] if plan is not None else [])
     aliases = ["", info.title(lang) + ":", t("population", lang) + ":"] + ([t("zone", lang) + ":"] if plan is not None else [])
-    folium.GeoJson(
+    DataGeoJson(
         feature_collection(shown, fields + ["_fill"]), name=info.label(lang),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#ffffff", "weight": 0.5, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
@@ -258,7 +293,7 @@ def add_analysis_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, *, name: str, 
     shown = to_web(frame, tolerance_m=15.0)
     columns = [c for c in frame.columns if c != frame.geometry.name][:6] if column is None else [column]
     points = len(shown) and (shown.geom_type == "Point").all()
-    layer = folium.GeoJson(
+    layer = DataGeoJson(
         feature_collection(shown, columns),
         name=escape_text(name),
         style_function=lambda f: {"color": colour, "weight": 1.2, "fillColor": colour, "fillOpacity": 0.35},
