@@ -13,7 +13,7 @@ from app_pages.ui import lang, level_label, plan_key, show_error, t
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
 from zorgzones.plan_metrics import resolve_band
-from zorgzones.population import band_by_year, band_runs, population_series
+from zorgzones.population import BAND_FLAGGED, band_by_year, band_runs, population_series
 from zorgzones.settings import PLAN_HORIZON_YEAR, POPULATION_BASE_YEAR
 from zorgzones.trends import TREND_COLUMNS, trend_figure
 from zorgzones.year_labels import kind_text
@@ -175,17 +175,22 @@ def band_check(editor) -> None:
             return
         band = f"{number(low) if low else '-'} - {number(high) if high else t('no_maximum')}"
         st.caption(t("band_years_caption", band=band, base=POPULATION_BASE_YEAR))
-        bands = band_by_year(zone_population_by_year(plan, chosen), min_population=low, max_population=high)
+        bands = band_by_year(zone_population_by_year(plan, chosen), min_population=low, max_population=high,
+                             units_per_zone=plan.assignment.value_counts())  # one unit above: flagged, as the CLI
         runs = band_runs(bands)
+        failing = runs[runs["status"] != BAND_FLAGGED]
         zones, first, last = bands["id"].nunique(), chosen[0], chosen[-1]
-        if runs.empty:
+        if failing.empty:
             st.success(t("band_years_ok", zones=zones, first=first, last=last))
+        else:
+            st.warning(t("band_years_summary", n=failing["id"].nunique(), zones=zones, first=first, last=last))
+        if runs.empty:
             return
-        st.warning(t("band_years_summary", n=runs["id"].nunique(), zones=zones, first=first, last=last))
         pop = bands.set_index(["id", "year"])["pop_total"]
         table = pd.DataFrame({
             t("col_zone_id"): runs["id"], t("col_zone"): runs["name"],
-            t("col_band_status"): runs["status"].map(lambda s: t(f"band_status_{s}")),
+            t("col_band_status"): runs["status"].map(lambda s: t("band_status_flagged" if s == BAND_FLAGGED
+                                                                 else f"band_status_{s}")),
             t("col_first_year"): runs["first_year"], t("col_last_year"): runs["last_year"],
             t("col_pop_first_year"): [number(pop[(z, y)]) for z, y in zip(runs["id"], runs["first_year"])],
             t("col_pop_last_year"): [number(pop[(z, y)]) for z, y in zip(runs["id"], runs["last_year"])],

@@ -69,6 +69,8 @@ def test_parse_years_and_band_by_year():
                            "population_kind": ["projection"] * 3, "pop_total": [50, 150, 350]})
     status = P.band_by_year(series, min_population=100, max_population=300)["status"].tolist()
     assert status == ["below", "in band", "above"]
+    one_unit = P.band_by_year(series, min_population=100, max_population=300, units_per_zone=pd.Series({"z1": 1, "z2": 4, "z3": 1}))
+    assert one_unit["status"].tolist() == ["below", "in band", P.BAND_FLAGGED]  # one unit above: flagged, one unit below: not
     bands = pd.DataFrame({"id": ["z"] * 6, "name": ["z"] * 6, "year": [2022, 2023, 2024, 2025, 2026, 2027],
                           "status": ["in band", "above", "above", "in band", "above", "below"]})
     runs = P.band_runs(bands)

@@ -242,17 +242,15 @@ def run_validate(args) -> int:
 
 def _years_in_band(args, plan: Plan, low, high) -> tuple[dict, list[str], bool]:
     """``plan``'s zones against the band in each year of ``--years``: JSON entry, text lines, whether all stay in."""
-    from zorgzones.population import band_by_year, band_runs, parse_years, population_kind_label, population_series
+    from zorgzones.population import (BAND_FLAGGED, band_by_year, band_runs, parse_years, population_kind_label,
+                                      population_series)
 
     if args.units is not None:
         raise ValidationError("years", ["--years needs the bundle's units (population by year); drop --units"])
     bands = band_by_year(population_series(_bundle(args), plan=plan, years=parse_years(args.years)),
-                         min_population=low, max_population=high)
-    sizes = plan.assignment.value_counts()
-    alone = bands["id"].map(sizes).eq(1) & bands["status"].eq("above")  # one unit above the maximum: flagged, as validate does
-    bands.loc[alone, "status"] = "above (one unit, flagged)"
+                         min_population=low, max_population=high, units_per_zone=plan.assignment.value_counts())
     outside, runs = bands[bands["status"] != "in band"], band_runs(bands)
-    failing = outside[~outside["status"].str.contains("flagged")]
+    failing = outside[outside["status"] != BAND_FLAGGED]
     kinds = bands.groupby("population_kind")["year"].agg(["min", "max"])
     entry = {"range": args.years, "band": [low, high],
              "kinds": {k: {"first": int(r["min"]), "last": int(r["max"]), "label": population_kind_label(k)}

@@ -716,6 +716,8 @@ LABELS.update({
                         "This plan has no population band (a reference geography): nothing to check."),
     "band_status_below": ("onder de band", "sous la fourchette", "below the band"),
     "band_status_above": ("boven de band", "au-dessus de la fourchette", "above the band"),
+    "band_status_flagged": ("boven de band, één eenheid (gemarkeerd)", "au-dessus de la fourchette, une seule unité (signalée)",
+                            "above the band, one unit (flagged)"),
     "col_band_status": ("Tegenover de band", "Par rapport à la fourchette", "Against the band"),
     "col_first_year": ("Van", "De", "From"),
     "col_last_year": ("Tot en met", "Jusqu'à", "Through"),

@@ -343,13 +343,21 @@ def population_series(bundle: Bundle, *, level: str = "municipality", plan=None,
     return series
 
 
-def band_by_year(series: pd.DataFrame, *, min_population: float | None, max_population: float | None) -> pd.DataFrame:
+#: Status of a zone that is one unit above the maximum: flagged, not failing (as ``plan validate`` treats it).
+BAND_FLAGGED = "above (one unit, flagged)"
+
+
+def band_by_year(series: pd.DataFrame, *, min_population: float | None, max_population: float | None,
+                 units_per_zone: pd.Series | None = None) -> pd.DataFrame:
     """Zones of a :func:`population_series` against a population band in each year: ``id, name, year,
-    population_kind, pop_total, status`` with status 'below', 'above' or 'in band'."""
+    population_kind, pop_total, status`` with status 'below', 'above' or 'in band'; with ``units_per_zone`` (zone id
+    -> number of units) a zone of one unit above the maximum is :data:`BAND_FLAGGED` instead of 'above'."""
     out = series[["id", "name", "year", "population_kind", "pop_total"]].copy()
     below = out["pop_total"] < min_population if min_population is not None else False
     above = out["pop_total"] > max_population if max_population is not None else False
     out["status"] = np.select([below, above], ["below", "above"], default="in band")
+    if units_per_zone is not None:
+        out.loc[out["id"].map(units_per_zone).eq(1) & out["status"].eq("above"), "status"] = BAND_FLAGGED
     return out
 
 
