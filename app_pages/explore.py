@@ -14,7 +14,7 @@ from zorgzones.access_summary import in_region
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import INDICATORS, KEY_FIGURES, indicator_keys, indicator_values, uses_age_bands
 from zorgzones.plan_metrics import comparison_region, region_summary, zone_metrics
-from zorgzones.reference import REFERENCE_COLUMNS
+from zorgzones.reference import zone_areas
 
 st.header(t("explore_title"))
 
@@ -65,11 +65,7 @@ if plan is not None:
     row = metrics.loc[[zone]]
     region = comparison_region(metrics, regions, zone)  # the pack's comparison area: Bruzel is not set beside itself
     references = common.zone_references(level, plan)  # its arrondissement and province, as on the pack's zone page
-    areas = {}
-    if references is not None and zone in references.index.get_level_values(0):
-        rows = references.xs(zone, level="zone_id")
-        areas = {level_: rows[f"{level_}_name"].iloc[0] for level_ in REFERENCE_COLUMNS
-                 if isinstance(rows[f"{level_}_name"].iloc[0], str)}
+    areas = {level_: name for level_, name in zone_areas(references, zone).items() if name}
     table = []
     for key in KEY_FIGURES:
         info = INDICATORS[key]

@@ -20,7 +20,7 @@ from zorgzones.pack_clusters import PackClusters, pack_clusters, parse_extras
 from zorgzones.pack_trends import zone_trends
 from zorgzones.population import units_for_year
 from zorgzones.plan_metrics import comparison_region
-from zorgzones.reference import REFERENCE_COLUMNS, zone_references
+from zorgzones.reference import REFERENCE_COLUMNS, zone_areas, zone_references
 from zorgzones.year_labels import check_year, units_year_line, year_short
 from zorgzones.zones import Plan, dissolve_zones
 
@@ -200,10 +200,8 @@ def key_figure_header(data: PackData, zone_id) -> list[str]:
     data has them; ``arr. Turnhout``) and the comparison region."""
     head = [t("key_figure", data.lang), str(data.metrics.at[zone_id, "zone_name"])]
     if data.references is not None:
-        rows = data.references.xs(zone_id, level="zone_id") if zone_id in data.references.index.get_level_values(0) else None
-        for level in REFERENCE_COLUMNS:
-            name = None if rows is None or rows.empty else rows[f"{level}_name"].iloc[0]
-            head.append(t(f"ref_{level}_short", data.lang, name=name) if isinstance(name, str) else "-")
+        head += [t(f"ref_{level}_short", data.lang, name=name) if name else "-"
+                 for level, name in zone_areas(data.references, zone_id).items()]
     return head + [region_name(data.zone_region(zone_id), data.lang)]
 
 

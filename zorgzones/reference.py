@@ -194,6 +194,15 @@ def zone_references(bundle, units: pd.DataFrame, plan: Plan, services) -> pd.Dat
     return reference_comparison(frame, plan, indicators=keys, compare_with=REFERENCE_COLUMNS, names=reference_names(bundle))
 
 
+def zone_areas(references: pd.DataFrame | None, zone_id) -> dict[str, str | None]:
+    """Per level of :data:`REFERENCE_COLUMNS` the name of the area a zone of :func:`zone_references` is set beside
+    (None where it has none: Brussels' province, an area that is the zone itself)."""
+    if references is None or zone_id not in references.index.get_level_values(0):
+        return dict.fromkeys(REFERENCE_COLUMNS)
+    rows = references.xs(zone_id, level="zone_id")
+    return {level: (name if isinstance(name := rows[f"{level}_name"].iloc[0], str) else None) for level in REFERENCE_COLUMNS}
+
+
 def reference_names(bundle) -> dict[str, dict]:
     """Names of reference areas from a bundle's reference plans (arrondissement, province)."""
     names = {}
