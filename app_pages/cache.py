@@ -16,6 +16,7 @@ from zorgzones.population import available_years, units_for_year
 from zorgzones.region import load_bundle
 from zorgzones.coverage import service_units
 from zorgzones.plan_metrics import MetricContext
+from zorgzones.zones import Plan
 from zorgzones import reference
 
 
@@ -150,5 +151,12 @@ def _zone_references(path: str, level: str, year: int | None, services_key: str,
 def zone_references(level: str, plan) -> pd.DataFrame | None:
     """Each zone's key figures in its arrondissement and province for the selected year and services (the pack's
     zone-page figures, ``reference.zone_references``)."""
-    plan_id = hashlib.sha1(repr(sorted(plan.assignment.items())).encode()).hexdigest()
-    return _zone_references(data_dir(), level, year(), services_key(), plan_id, plan, services())
+    return _zone_references(data_dir(), level, year(), services_key(), plan_key(plan), plan, services())
+
+
+def plan_key(plan: Plan | None) -> str:
+    """A cache key of a plan's assignment and zone names ("" for no plan)."""
+    if plan is None:
+        return ""
+    text = "|".join(f"{u}={z}" for u, z in sorted(plan.assignment.items())) + repr(sorted(plan.zone_names.items()))
+    return hashlib.sha1(text.encode()).hexdigest()

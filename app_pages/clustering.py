@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import cache, mapview
-from app_pages.ui import indicator_label, lang, plan_key, service_type_label, t
+from app_pages.cache import plan_key
+from app_pages.ui import indicator_label, lang, service_type_label, t
 from zorgzones import settings
 from zorgzones.cluster_zones import cluster_zones
 from zorgzones.cluster_layers import GI_COLOURS, LISA_COLOURS, hotspot_layer, typology_layer

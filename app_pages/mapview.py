@@ -16,7 +16,8 @@ from shapely.geometry import shape
 from streamlit_folium import st_folium
 
 from app_pages import cache
-from app_pages.ui import lang, plan_key
+from app_pages.cache import plan_key
+from app_pages.ui import lang
 from zorgzones import maps, webassets
 from zorgzones.access_summary import in_region
 from zorgzones.indicators import get_indicator

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -64,13 +63,6 @@ def show_error(exc: Exception) -> None:
 
 
 # -- plans in the session -------------------------------------------------------------------------------------
-def plan_key(plan: Plan | None) -> str:
-    if plan is None:
-        return ""
-    text = "|".join(f"{u}={z}" for u, z in sorted(plan.assignment.items())) + repr(sorted(plan.zone_names.items()))
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
 def plans() -> dict[str, Plan]:
     """The plans of this session by name: the bundle's official plans, then generated, uploaded and loaded ones."""
     if state.plans_for != cache.data_dir():

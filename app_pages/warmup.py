@@ -9,7 +9,8 @@ import time
 from streamlit import runtime
 
 from app_pages import cache, mapview
-from app_pages.ui import EXPLORE_LEVELS, PLAN_LEVELS, lang, plan_key
+from app_pages.cache import plan_key
+from app_pages.ui import EXPLORE_LEVELS, PLAN_LEVELS, lang
 from zorgzones.i18n import DEFAULT_LANGUAGE
 from zorgzones.zones import Plan
 

@@ -9,7 +9,8 @@ import streamlit as st
 
 from app_pages import cache
 from app_pages.state import state
-from app_pages.ui import lang, level_label, plan_key, show_error, t
+from app_pages.cache import plan_key
+from app_pages.ui import lang, level_label, show_error, t
 from zorgzones.errors import ZorgzonesError
 from zorgzones.indicators import format_number
 from zorgzones.plan_metrics import resolve_band
